@@ -1,0 +1,76 @@
+"""What every command shares: loading the settings, logging, and turning our errors into usage errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import click
+
+from crawler.config import ConfigError, Settings, load_settings
+from crawler.storage import StorageError, Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default", "jieba")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line: time, level, logger, message and any extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings, verbose: int = 0) -> None:
+    """Set up logging once, at the entry point; the Bot API token never reaches a log line."""
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose == 1 else getattr(logging, settings.log_level)
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        # httpx logs every request URL, and every Bot API URL contains the token.
+        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+
+
+def settings_options(func: F) -> F:
+    """Add --config and --db to a command and hand it a `settings` argument."""
+
+    @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                  help="A TOML file overriding config/seedwatch.toml.")
+    @click.option("--db", "database_url", default=None, help="Database URL (default: SQLite in data_dir).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, config_file: str | None, database_url: str | None, **kwargs: Any) -> Any:
+        overrides = {"database_url": database_url} if database_url else {}
+        try:
+            settings = load_settings(config_file, overrides=overrides)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        return func(*args, settings=settings, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def open_store(settings: Settings) -> Store:
+    """Open (and migrate) the database, or stop with a message that says what is wrong."""
+    try:
+        return Store(settings.database)
+    except StorageError as exc:
+        raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None

@@ -1,0 +1,1 @@
+"""seedwatch crawler: a Scrapy project (spiders, extraction, judging, storage)."""

@@ -1,0 +1,1 @@
+"""Spiders: feeds, news sitemaps, listing pages and single articles."""

@@ -1,0 +1,69 @@
+"""Storage: the only package that talks to the database.
+
+One `Store` per process (or per Scrapy spider), opened at an entry point with the settings' database URL;
+the schema is migrated on first use. Each repository method is one transaction.
+
+Errors (see `crawler.storage.store`)::
+
+    StorageError
+     └── DuplicateArticle
+"""
+
+from __future__ import annotations
+
+from crawler.storage.articles import EXPORT_FIELDS, ArticleRepo
+from crawler.storage.models import (
+    AdminNotice,
+    Article,
+    Chat,
+    ClaimMatch,
+    CrawlRun,
+    Delivery,
+    FetchError,
+    Source,
+    Story,
+    utcnow,
+)
+from crawler.storage.runs import RunRepo
+from crawler.storage.sources import SourceRepo
+from crawler.storage.store import Database, DuplicateArticle, StorageError, migrate, safe_url
+
+__all__ = [
+    "EXPORT_FIELDS",
+    "AdminNotice",
+    "Article",
+    "Chat",
+    "ClaimMatch",
+    "CrawlRun",
+    "Database",
+    "Delivery",
+    "DuplicateArticle",
+    "FetchError",
+    "Source",
+    "StorageError",
+    "Store",
+    "Story",
+    "migrate",
+    "safe_url",
+    "utcnow",
+]
+
+
+class Store:
+    """The database and its repositories."""
+
+    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+        self.db = Database(url, auto_migrate=auto_migrate)
+        self.sources = SourceRepo(self.db)
+        self.runs = RunRepo(self.db)
+        self.articles = ArticleRepo(self.db)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,222 @@
+"""Queries on articles, their URLs and their claim matches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from crawler.storage.models import Article, ArticleUrl, ClaimMatch, Source
+from crawler.storage.store import Database, DuplicateArticle
+
+EXPORT_FIELDS = (
+    "url",
+    "canonical_url",
+    "source",
+    "outlet",
+    "title",
+    "author",
+    "lang",
+    "published",
+    "fetched",
+    "relevant",
+    "topics",
+    "relevance",
+    "irrelevant_reason",
+    "extraction",
+    "content_hash",
+    "duplicate_of",
+    "duplicate_kind",
+    "duplicate_reason",
+    "story",
+    "claims",
+    "novelty",
+    "text",
+)
+
+
+class ArticleRepo:
+    """Articles: stored once per canonical URL, each in its own transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def known(self, urls: Iterable[str]) -> int | None:
+        """The id of the stored article reached by any of these URLs, if there is one."""
+        urls = [u for u in dict.fromkeys(urls) if u]
+        if not urls:
+            return None
+        with self.db.session() as session:
+            found = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url.in_(urls)).limit(1))
+            if found is None:
+                found = session.scalar(select(Article.id).where(Article.canonical_url.in_(urls)).limit(1))
+            return found
+
+    def add(
+        self,
+        values: Mapping[str, Any],
+        urls: Iterable[str] = (),
+        claims: Sequence[Mapping[str, Any]] = (),
+    ) -> int:
+        """Store one article with every URL it was reached by and its claim matches, atomically."""
+        canonical = str(values["canonical_url"])
+        try:
+            with self.db.session() as session:
+                article = Article(**values)
+                session.add(article)
+                session.flush()
+                _add_urls(session, article.id, [canonical, str(values.get("url") or ""), *urls])
+                _replace_claims(session, article.id, claims)
+                return article.id
+        except IntegrityError:
+            raise DuplicateArticle(canonical, self.known([canonical])) from None
+
+    def add_urls(self, article_id: int, urls: Iterable[str]) -> None:
+        """Remember more URLs that lead to a stored article."""
+        with self.db.session() as session:
+            _add_urls(session, article_id, urls)
+
+    def update(
+        self,
+        article_id: int,
+        values: Mapping[str, Any],
+        claims: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Change an article's judged fields (and, when given, replace its claim matches), atomically."""
+        with self.db.session() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                return
+            for key, value in values.items():
+                setattr(article, key, value)
+            if claims is not None:
+                _replace_claims(session, article_id, claims)
+
+    def get(self, article_id: int) -> Article | None:
+        """One article."""
+        with self.db.session() as session:
+            return session.get(Article, article_id)
+
+    def count(self) -> int:
+        """How many articles are stored."""
+        with self.db.session() as session:
+            return int(session.scalar(select(func.count(Article.id))) or 0)
+
+    def iter_all(self, batch: int = 500) -> Iterator[Article]:
+        """Every article in the order it was fetched, in batches so memory stays flat."""
+        last_key: tuple[datetime, int] | None = None
+        while True:
+            with self.db.session() as session:
+                query = select(Article).order_by(Article.fetched_at, Article.id).limit(batch)
+                if last_key is not None:
+                    when, ident = last_key
+                    query = query.where(
+                        or_(Article.fetched_at > when, (Article.fetched_at == when) & (Article.id > ident))
+                    )
+                rows = session.scalars(query).all()
+            if not rows:
+                return
+            yield from rows
+            last_key = (rows[-1].fetched_at, rows[-1].id)
+
+    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatch]]:
+        """Claim matches of these articles, by article id."""
+        ids = list(article_ids)
+        out: dict[int, list[ClaimMatch]] = {i: [] for i in ids}
+        with self.db.session() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                query = select(ClaimMatch).where(ClaimMatch.article_id.in_(chunk)).order_by(ClaimMatch.id)
+                for match in session.scalars(query):
+                    out[match.article_id].append(match)
+        return out
+
+    def export_rows(self, since: datetime | None = None, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Every stored article as one flat record (the `seedwatch export` format), oldest first."""
+        original = aliased(Article)
+        last_id = 0
+        while True:
+            with self.db.session() as session:
+                query = (
+                    select(Article, Source.name, original.url)
+                    .outerjoin(Source, Source.id == Article.source_id)
+                    .outerjoin(original, original.id == Article.duplicate_of_id)
+                    .where(Article.id > last_id)
+                    .order_by(Article.id)
+                    .limit(batch)
+                )
+                if since is not None:
+                    query = query.where(
+                        func.coalesce(Article.published_at, Article.fetched_at) >= since
+                    )
+                rows = session.execute(query).all()
+            if not rows:
+                return
+            claims = self.claims_of(article.id for article, _, _ in rows)
+            for article, source_name, duplicate_url in rows:
+                yield _export_record(article, source_name, duplicate_url, claims[article.id])
+            last_id = rows[-1][0].id
+
+
+def _add_urls(session: Session, article_id: int, urls: Iterable[str]) -> None:
+    wanted = {u for u in urls if u}
+    if not wanted:
+        return
+    present = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted))))
+    for url in sorted(wanted - present):
+        session.add(ArticleUrl(url=url, article_id=article_id))
+
+
+def _replace_claims(session: Session, article_id: int, claims: Sequence[Mapping[str, Any]]) -> None:
+    session.execute(delete(ClaimMatch).where(ClaimMatch.article_id == article_id))
+    for claim in claims:
+        session.add(
+            ClaimMatch(
+                article_id=article_id,
+                seed=str(claim.get("seed", "")),
+                claim_id=str(claim["id"]),
+                stance=str(claim["stance"]),
+                score=float(claim["score"]),
+                evidence=str(claim.get("evidence", "")),
+            )
+        )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _export_record(
+    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatch]
+) -> dict[str, Any]:
+    return {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": source_name or article.outlet,
+        "outlet": article.outlet,
+        "title": article.title,
+        "author": article.author,
+        "lang": article.lang,
+        "published": _iso(article.published_at),
+        "fetched": _iso(article.fetched_at),
+        "relevant": bool(article.relevant),
+        "topics": list(article.topics or []),
+        "relevance": round(float(article.relevance or 0.0), 4),
+        "irrelevant_reason": article.irrelevant_reason,
+        "extraction": article.extraction,
+        "content_hash": article.content_hash,
+        "duplicate_of": duplicate_url,
+        "duplicate_kind": article.duplicate_kind,
+        "duplicate_reason": article.duplicate_reason,
+        "story": article.story_id,
+        "claims": [
+            {"id": c.claim_id, "stance": c.stance, "score": round(c.score, 4), "evidence": c.evidence}
+            for c in claims
+        ],
+        "novelty": None if article.novelty is None else round(article.novelty, 4),
+        "text": article.text,
+    }

@@ -1,0 +1,107 @@
+"""Queries on crawl runs and the errors they met."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from crawler.storage.models import CrawlRun, FetchError, utcnow
+from crawler.storage.store import Database
+
+COUNTERS = (
+    "sources_total",
+    "sources_done",
+    "sources_failed",
+    "sources_not_modified",
+    "pages_fetched",
+    "articles_new",
+    "articles_duplicate",
+    "articles_irrelevant",
+    "articles_failed",
+)
+
+
+class RunRepo:
+    """Crawl runs: started, counted, finished."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def start(self, trigger: str = "manual", pid: int | None = None, sources_total: int = 0) -> int:
+        """Open a run and return its id."""
+        with self.db.session() as session:
+            run = CrawlRun(trigger=trigger, pid=pid, sources_total=sources_total)
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def add_counts(self, run_id: int, **deltas: int) -> None:
+        """Add to a run's counters (each a column of COUNTERS)."""
+        unknown = set(deltas) - set(COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown run counters: {sorted(unknown)}")
+        values: dict[Any, Any] = {getattr(CrawlRun, k): getattr(CrawlRun, k) + v for k, v in deltas.items() if v}
+        if not values:
+            return
+        with self.db.session() as session:
+            session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(values))
+
+    def finish(self, run_id: int, status: str = "completed", error: str | None = None) -> None:
+        """Close a run."""
+        with self.db.session() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is not None:
+                run.finished_at = utcnow()
+                run.status = status
+                run.error = error
+
+    def get(self, run_id: int) -> CrawlRun | None:
+        """One run."""
+        with self.db.session() as session:
+            return session.get(CrawlRun, run_id)
+
+    def latest(self, limit: int = 10) -> Sequence[CrawlRun]:
+        """The newest runs first."""
+        with self.db.session() as session:
+            return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)).all()
+
+    def abandon_running(self, reason: str) -> int:
+        """Mark runs left 'running' by a dead process as failed; returns how many."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.status == "running")
+                .values(status="failed", finished_at=utcnow(), error=reason)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def record_error(
+        self,
+        run_id: int | None,
+        url: str,
+        scope: str,
+        reason: str,
+        detail: str = "",
+        http_status: int | None = None,
+        source_id: int | None = None,
+    ) -> None:
+        """Keep a failed source or page with its specific reason."""
+        with self.db.session() as session:
+            session.add(
+                FetchError(
+                    run_id=run_id,
+                    source_id=source_id,
+                    url=url,
+                    scope=scope,
+                    reason=reason,
+                    detail=detail[:4000],
+                    http_status=http_status,
+                )
+            )
+
+    def errors(self, run_id: int) -> Sequence[FetchError]:
+        """The errors of one run."""
+        with self.db.session() as session:
+            return session.scalars(select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id)).all()

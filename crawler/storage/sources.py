@@ -1,0 +1,96 @@
+"""Queries on sources and their health."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from crawler.storage.models import Source, utcnow
+from crawler.storage.store import Database
+
+
+class SourceRepo:
+    """Sources: registered from the source list, updated after every fetch."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def upsert(self, url: str, name: str, kind: str, lang: str = "", options: dict[str, Any] | None = None) -> Source:
+        """Register a source or update its name, kind and options; health is kept."""
+        with self.db.session() as session:
+            source = session.scalar(select(Source).where(Source.url == url))
+            if source is None:
+                source = Source(url=url, name=name, kind=kind, lang=lang, options=options or {})
+                session.add(source)
+            else:
+                source.name, source.kind, source.lang = name, kind, lang
+                source.options = options or {}
+            session.flush()
+            return source
+
+    def get(self, url: str) -> Source | None:
+        """The source registered under that URL."""
+        with self.db.session() as session:
+            return session.scalar(select(Source).where(Source.url == url))
+
+    def all(self, enabled_only: bool = False) -> Sequence[Source]:
+        """Every source, by name."""
+        with self.db.session() as session:
+            query = select(Source).order_by(Source.name, Source.id)
+            if enabled_only:
+                query = query.where(Source.enabled.is_(True))
+            return session.scalars(query).all()
+
+    def by_ids(self, ids: Iterable[int]) -> dict[int, Source]:
+        """Sources by id."""
+        with self.db.session() as session:
+            return {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(list(ids))))}
+
+    def record_success(
+        self,
+        source_id: int,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        new_articles: int = 0,
+        entries: int | None = None,
+        not_modified: bool = False,
+        at: datetime | None = None,
+    ) -> None:
+        """A fetch that answered: reset failures; count runs that yield nothing (a broken selector)."""
+        at = at or utcnow()
+        with self.db.session() as session:
+            source = session.get(Source, source_id)
+            if source is None:
+                return
+            source.last_attempt_at = source.last_success_at = at
+            source.consecutive_failures = 0
+            if etag is not None:
+                source.etag = etag
+            if last_modified is not None:
+                source.last_modified = last_modified
+            if not not_modified:
+                source.last_new_articles = new_articles
+                source.empty_runs = source.empty_runs + 1 if entries == 0 else 0
+
+    def record_failure(self, source_id: int, reason: str, at: datetime | None = None) -> int:
+        """A fetch that failed: keep the reason; returns the consecutive failures so far."""
+        at = at or utcnow()
+        with self.db.session() as session:
+            source = session.get(Source, source_id)
+            if source is None:
+                return 0
+            source.last_attempt_at = source.last_error_at = at
+            source.last_error = reason
+            source.consecutive_failures += 1
+            return source.consecutive_failures
+
+    def set_next_crawl(self, source_id: int, when: datetime | None) -> None:
+        """When the daemon may crawl this source next (backoff); None means every cycle."""
+        with self.db.session() as session:
+            source = session.get(Source, source_id)
+            if source is not None:
+                source.next_crawl_at = when
