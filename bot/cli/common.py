@@ -17,6 +17,30 @@ from crawler.storage import StorageError, Store
 F = TypeVar("F", bound=Callable[..., Any])
 
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default", "jieba")
+# Libraries that narrate every step at INFO (and trafilatura, which logs ordinary pages at ERROR):
+# their records below the given level are shown only with -vv.
+CHATTY_LOGGERS = {
+    "scrapy": logging.WARNING,
+    "alembic": logging.WARNING,
+    "twisted": logging.WARNING,
+    "protego": logging.WARNING,
+    "py.warnings": logging.WARNING,
+    "trafilatura": logging.CRITICAL,
+    "htmldate": logging.CRITICAL,
+    "courlan": logging.CRITICAL,
+    "readability": logging.CRITICAL,
+    "justext": logging.CRITICAL,
+}
+
+
+class LibraryNoiseFilter(logging.Filter):
+    """Drops chatty libraries' records below their threshold; survives Scrapy resetting logger levels."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, threshold in CHATTY_LOGGERS.items():
+            if record.name == name or record.name.startswith(name + "."):
+                return record.levelno >= threshold
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,6 +66,9 @@ def configure_logging(settings: Settings, verbose: int = 0) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level)
+    if verbose < 2:
+        handler.addFilter(LibraryNoiseFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

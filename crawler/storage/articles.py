@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from crawler.storage.models import Article, ArticleUrl, ClaimMatch, Source
+from crawler.storage.models import Article, ArticleUrl, ClaimMatch, Source, Story
 from crawler.storage.store import Database, DuplicateArticle
 
 EXPORT_FIELDS = (
@@ -39,6 +39,13 @@ EXPORT_FIELDS = (
 )
 
 
+class Stored(NamedTuple):
+    """Where a new article went: its id and its story's id."""
+
+    article_id: int
+    story_id: int | None
+
+
 class ArticleRepo:
     """Articles: stored once per canonical URL, each in its own transaction."""
 
@@ -61,17 +68,29 @@ class ArticleRepo:
         values: Mapping[str, Any],
         urls: Iterable[str] = (),
         claims: Sequence[Mapping[str, Any]] = (),
-    ) -> int:
-        """Store one article with every URL it was reached by and its claim matches, atomically."""
+        new_story_title: str | None = None,
+    ) -> Stored:
+        """Store one article with the URLs it was reached by, its claim matches and, when
+        `new_story_title` is given, the new story it starts, all in one transaction."""
         canonical = str(values["canonical_url"])
         try:
             with self.db.session() as session:
                 article = Article(**values)
+                if new_story_title is not None:
+                    when = values.get("published_at") or values.get("fetched_at")
+                    story = Story(title=new_story_title[:1000])
+                    if when is not None:
+                        story.first_seen = story.last_seen = when
+                    session.add(story)
+                    session.flush()
+                    article.story_id = story.id
+                elif article.story_id is not None:
+                    _touch_story(session, article.story_id, values.get("published_at") or values.get("fetched_at"))
                 session.add(article)
                 session.flush()
                 _add_urls(session, article.id, [canonical, str(values.get("url") or ""), *urls])
                 _replace_claims(session, article.id, claims)
-                return article.id
+                return Stored(article.id, article.story_id)
         except IntegrityError:
             raise DuplicateArticle(canonical, self.known([canonical])) from None
 
@@ -169,6 +188,13 @@ def _add_urls(session: Session, article_id: int, urls: Iterable[str]) -> None:
     present = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(wanted))))
     for url in sorted(wanted - present):
         session.add(ArticleUrl(url=url, article_id=article_id))
+
+
+def _touch_story(session: Session, story_id: int, when: datetime | None) -> None:
+    story = session.get(Story, story_id)
+    if story is not None and when is not None:
+        story.last_seen = max(story.last_seen, when)
+        story.first_seen = min(story.first_seen, when)
 
 
 def _replace_claims(session: Session, article_id: int, claims: Sequence[Mapping[str, Any]]) -> None:

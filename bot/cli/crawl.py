@@ -1,0 +1,219 @@
+"""`seedwatch crawl`, `seedwatch export` and `seedwatch sources`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from bot.cli import main
+from bot.cli.common import configure_logging, open_store, settings_options
+from crawler.config import Settings
+from crawler.runner import CrawlSetupError, CrawlSummary, Progress, run_crawl
+from crawler.sources import SourceListError, SourceSpec, load_sources, merge_sources, source_from_url
+from crawler.storage import EXPORT_FIELDS
+
+logger = logging.getLogger(__name__)
+
+
+def choose_sources(settings: Settings, urls: Iterable[str], files: Iterable[str]) -> list[SourceSpec]:
+    """The sources of a crawl: --source URLs and --sources files, else the configured source list."""
+    urls, files = list(urls), list(files)
+    try:
+        given = [source_from_url(url) for url in urls]
+        from_files = [spec for path in files for spec in load_sources(Path(path))]
+        if not given and not from_files:
+            return load_sources(settings.resolve(settings.sources_file))
+    except SourceListError as exc:
+        raise click.UsageError(str(exc)) from None
+    return merge_sources(given, from_files)
+
+
+def _progress_table(progress: Progress) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_row(
+        f"[bold]sources[/] {progress.sources_done}/{progress.sources_total}"
+        + (f" ([red]{progress.sources_failed} failed[/])" if progress.sources_failed else ""),
+        f"[green]new {progress.new}[/]",
+        f"[yellow]duplicate {progress.duplicate}[/]",
+        f"[dim]irrelevant {progress.irrelevant}[/]",
+        f"[red]failed {progress.failed}[/]",
+    )
+    for event in progress.last_events:
+        table.add_row(f"[dim]{event}[/]")
+    return table
+
+
+@contextmanager
+def live_progress(console: Console) -> Iterator[tuple[Progress, Any]]:
+    """A live display on a terminal; plain log lines (one per finished source) otherwise."""
+    progress = Progress()
+    if console.is_terminal:
+        with Live(_progress_table(progress), console=console, refresh_per_second=4, transient=True) as live:
+            yield progress, lambda p: live.update(_progress_table(p))
+        return
+    last = [0]
+
+    def log_line(p: Progress) -> None:
+        if p.sources_done != last[0]:
+            last[0] = p.sources_done
+            click.echo(
+                f"sources {p.sources_done}/{p.sources_total} new {p.new} duplicate {p.duplicate} "
+                f"irrelevant {p.irrelevant} failed {p.failed}",
+                err=True,
+            )
+
+    yield progress, log_line
+
+
+def print_summary(console: Console, summary: CrawlSummary) -> None:
+    """The end-of-crawl summary table, and the failures with their reasons."""
+    counts = summary.counts
+    table = Table(title=f"Crawl run #{summary.run_id}: {summary.status}", show_header=True)
+    for column in ("sources", "failed", "not modified", "pages", "new", "duplicate", "irrelevant", "page errors"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{counts['sources_done']}/{counts['sources_total']}",
+        str(counts["sources_failed"]),
+        str(counts["sources_not_modified"]),
+        str(counts["pages_fetched"]),
+        str(counts["articles_new"]),
+        str(counts["articles_duplicate"]),
+        str(counts["articles_irrelevant"]),
+        str(counts["articles_failed"]),
+    )
+    console.print(table)
+    if summary.errors:
+        errors = Table(title="Failures", show_header=True)
+        for column in ("scope", "reason", "url", "detail"):
+            errors.add_column(column, overflow="fold")
+        for error in summary.errors[:50]:
+            errors.add_row(error["scope"], error["reason"], error["url"], error["detail"][:160])
+        if len(summary.errors) > 50:
+            errors.caption = f"{len(summary.errors) - 50} more: seedwatch sources"
+        console.print(errors)
+
+
+@main.command()
+@click.option("--source", "source_urls", multiple=True, metavar="URL",
+              help="A feed, sitemap or article URL to crawl (repeatable).")
+@click.option("--sources", "source_files", multiple=True, metavar="FILE", type=click.Path(exists=True),
+              help="A YAML source list (repeatable). Default: the configured sources_file.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@settings_options
+def crawl(settings: Settings, source_urls: tuple[str, ...], source_files: tuple[str, ...], verbose: int) -> None:
+    """Crawl sources once and store what they link to, extracted and judged.
+
+    \b
+    Examples:
+      seedwatch crawl                                   # the configured source list
+      seedwatch crawl --source https://techcrunch.com/feed/ --db sqlite:///tc.db
+      seedwatch crawl --sources my-sources.yaml
+
+    Exits 0 when the run completed, even if some sources failed (they are listed);
+    non-zero when it could not run at all (bad configuration, unreachable database).
+    """
+    configure_logging(settings, verbose)
+    sources = choose_sources(settings, source_urls, source_files)
+    console = Console(stderr=True)
+    try:
+        with live_progress(console) as (progress, on_change):
+            summary = run_crawl(settings, sources, progress=progress, on_progress=on_change)
+    except CrawlSetupError as exc:
+        raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
+    print_summary(Console(), summary)
+    if summary.status == "failed":
+        raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or an ISO time", param_hint="--since") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def write_records(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
+    """Write export records as JSON lines or CSV; returns how many."""
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS), extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        row = dict(record)
+        for key in ("topics", "claims"):
+            row[key] = json.dumps(row.get(key), ensure_ascii=False)
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--since", default=None, help="Only articles published (or fetched) since this date, YYYY-MM-DD.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+@settings_options
+def export(settings: Settings, fmt: str, since: str | None, output: str | None) -> None:
+    """Export every stored article (irrelevant ones included), one record each.
+
+    \b
+    Example: seedwatch export --format jsonl --since 2025-01-20 > articles.jsonl
+    """
+    since_at = _parse_since(since)
+    store = open_store(settings)
+    try:
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                count = write_records(store.articles.export_rows(since_at), fmt, handle)
+            click.echo(f"{count} articles written to {output}", err=True)
+        else:
+            write_records(store.articles.export_rows(since_at), fmt, sys.stdout)
+    finally:
+        store.close()
+
+
+@main.command("sources")
+@settings_options
+def sources_health(settings: Settings) -> None:
+    """Show every known source with its health (last success, last error, failures in a row).
+
+    \b
+    Example: seedwatch sources
+    """
+    store = open_store(settings)
+    try:
+        rows = store.sources.all()
+    finally:
+        store.close()
+    table = Table(show_header=True)
+    for column in ("name", "kind", "last success", "failures", "empty runs", "last error"):
+        table.add_column(column, overflow="fold")
+    for source in rows:
+        table.add_row(
+            source.name,
+            source.kind,
+            source.last_success_at.strftime("%Y-%m-%d %H:%M") if source.last_success_at else "never",
+            str(source.consecutive_failures),
+            str(source.empty_runs),
+            (source.last_error or "")[:120],
+        )
+    Console().print(table)

@@ -1,0 +1,142 @@
+"""CrawlRecorder: writes what a crawl met to the database as it happens.
+
+Source health (last success, last error and its reason, consecutive failures, ETag and Last-Modified),
+per-page errors with their specific reason, and the run's counters. Each write is its own transaction, so
+a crash loses nothing recorded before it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler import signals as our_signals
+from crawler.config import Settings
+from crawler.failures import diagnose
+from crawler.items import ArticleItem
+from crawler.sources import SourceSpec
+from crawler.storage import Store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlRecorder:
+    """Keeps source health, page errors and run counters in the database."""
+
+    def __init__(self, database_url: str, run_id: int | None) -> None:
+        self.database_url = database_url
+        self.run_id = run_id
+        self.store: Store | None = None
+        self.new_per_source: Counter[int] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
+        settings = crawler.settings.get("SEEDWATCH_SETTINGS")
+        if not isinstance(settings, Settings):
+            raise NotConfigured("SEEDWATCH_SETTINGS is not set")
+        recorder = cls(settings.database, crawler.settings.get("SEEDWATCH_RUN_ID"))
+        connect = crawler.signals.connect
+        connect(recorder.spider_opened, signal=signals.spider_opened)
+        connect(recorder.spider_closed, signal=signals.spider_closed)
+        connect(recorder.item_scraped, signal=signals.item_scraped)
+        connect(recorder.item_dropped, signal=signals.item_dropped)
+        connect(recorder.item_error, signal=signals.item_error)
+        connect(recorder.response_received, signal=signals.response_received)
+        connect(recorder.source_succeeded, signal=our_signals.source_succeeded)
+        connect(recorder.source_failed, signal=our_signals.source_failed)
+        connect(recorder.page_failed, signal=our_signals.page_failed)
+        connect(recorder.page_skipped, signal=our_signals.page_skipped)
+        return recorder
+
+    def spider_opened(self) -> None:
+        self.store = Store(self.database_url)
+
+    def spider_closed(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def _count(self, **deltas: int) -> None:
+        if self.store is not None and self.run_id is not None:
+            self.store.runs.add_counts(self.run_id, **deltas)
+
+    def response_received(self, **_: Any) -> None:
+        self._count(pages_fetched=1)
+
+    def source_succeeded(
+        self,
+        source: SourceSpec,
+        entries: int = 0,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        not_modified: bool = False,
+        **_: Any,
+    ) -> None:
+        if self.store is not None and source.source_id is not None:
+            self.store.sources.record_success(
+                source.source_id,
+                etag=etag,
+                last_modified=last_modified,
+                entries=entries,
+                not_modified=not_modified,
+            )
+        self._count(sources_done=1, sources_not_modified=int(not_modified))
+
+    def source_failed(
+        self, source: SourceSpec, reason: str, detail: str = "", http_status: int | None = None, **_: Any
+    ) -> None:
+        logger.warning("source failed: %s (%s): %s", source.name, source.url, detail or reason)
+        if self.store is not None:
+            if source.source_id is not None:
+                self.store.sources.record_failure(source.source_id, f"{reason}: {detail}" if detail else reason)
+            self.store.runs.record_error(
+                self.run_id, source.url, "source", reason, detail, http_status, source.source_id
+            )
+        self._count(sources_done=1, sources_failed=1)
+
+    def page_failed(
+        self,
+        url: str,
+        source: SourceSpec | None,
+        reason: str,
+        detail: str = "",
+        http_status: int | None = None,
+        **_: Any,
+    ) -> None:
+        logger.info("page failed: %s: %s", url, detail or reason)
+        if self.store is not None:
+            source_id = source.source_id if source is not None else None
+            self.store.runs.record_error(self.run_id, url, "page", reason, detail, http_status, source_id)
+        self._count(articles_failed=1)
+
+    def page_skipped(self, **_: Any) -> None:
+        self._count(articles_duplicate=1)
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        if isinstance(item, ArticleItem):
+            outcome = item.outcome
+            self._count(
+                articles_new=int(outcome == "new"),
+                articles_duplicate=int(outcome == "duplicate"),
+                articles_irrelevant=int(outcome == "irrelevant"),
+            )
+
+    def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
+        # Our pipelines drop only items whose URL turned out to be stored already.
+        self._count(articles_duplicate=1)
+
+    def item_error(self, item: Any, failure: Failure, **_: Any) -> None:
+        diagnosis = diagnose(failure)
+        url = getattr(item, "url", "?")
+        logger.error("could not store %s: %s", url, diagnosis.detail)
+        if self.store is not None:
+            self.store.runs.record_error(self.run_id, url, "page", "storage_error", diagnosis.detail)
+        self._count(articles_failed=1)

@@ -1,0 +1,42 @@
+"""What the spiders yield: one extracted article with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ArticleItem:
+    """An article page fetched and extracted (or, when extraction failed, its feed summary)."""
+
+    url: str
+    canonical_url: str
+    source_name: str
+    outlet: str
+    title: str
+    text: str
+    lang: str
+    fetched_at: datetime
+    source_id: int | None = None
+    urls: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    author: str | None = None
+    summary: str | None = None
+    extraction: str = "full"
+    extraction_note: str | None = None
+    relevance: float = 0.0
+    relevant: bool = False
+    topics: list[str] = field(default_factory=list)
+    irrelevant_reason: str | None = None
+    judgement: Any = None  # crawler.judge.types.Judgement, set by JudgePipeline
+    article_id: int | None = None  # set by StoragePipeline
+
+    @property
+    def outcome(self) -> str:
+        """How the run counts it: new, duplicate or irrelevant."""
+        duplicate = getattr(self.judgement, "duplicate", None)
+        if duplicate is not None:
+            return "duplicate"
+        return "new" if self.relevant else "irrelevant"

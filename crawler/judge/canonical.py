@@ -1,0 +1,76 @@
+"""Canonical URLs: one key per article, whatever tracking, AMP, mobile or fragment variant led to it.
+
+A page's own ``rel=canonical`` is trusted only when it names the same site: a declaration pointing at
+another outlet says "syndicated from there", which is a content duplicate (judged later), not the same URL.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+TRACKING_PARAMS = frozenset(
+    """
+    utm_source utm_medium utm_campaign utm_term utm_content utm_id utm_name utm_reader utm_brand
+    utm_social utm_social-type fbclid gclid dclid gclsrc msclkid yclid mc_cid mc_eid igshid twclid
+    _hsenc _hsmi hsctatracking mkt_tok oly_anon_id oly_enc_id vero_id vero_conv wickedid rb_clickid
+    s_cid cmpid ncid ocid sr_share smid smtyp cid_source ito itm_source itm_medium itm_campaign
+    at_medium at_campaign at_custom1 at_custom2 xtor spm scm share_token share_from sharetype
+    shareid fromshare wfr from_source amp_js_v amp_gsa usqp outputtype __twitter_impression
+    ref_src ref_url guccounter guce_referrer guce_referrer_sig taid cmp feature
+    """.split()
+)
+AMP_PARAMS = frozenset({"amp", "outputtype", "output", "view"})
+MOBILE_HOST = re.compile(r"^(?:www|m|mobile|wap|amp|3g)\.", re.IGNORECASE)
+AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$)|/amp\.html?$)", re.IGNORECASE)
+
+
+def _site(host: str) -> str:
+    host = host.lower().rstrip(".")
+    while MOBILE_HOST.match(host) and host.count(".") >= 2:
+        host = MOBILE_HOST.sub("", host, count=1)
+    return host
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs belong to one site (ignoring www., m., amp. and the scheme)."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    return _site(pa.hostname or "") == _site(pb.hostname or "") and pa.port == pb.port
+
+
+def _strip_amp_path(path: str) -> str:
+    stripped = AMP_PATH.sub("", path)
+    if path.endswith("/") and not stripped.endswith("/"):
+        stripped += "/"
+    return stripped or "/"
+
+
+def canonical_url(url: str, declared: str | None = None) -> str:
+    """The canonical form of an article URL; `declared` is the page's own rel=canonical, if any."""
+    url = safe_url_string(url.strip())
+    if declared:
+        candidate = safe_url_string(urljoin(url, declared.strip()))
+        if urlsplit(candidate).scheme in ("http", "https") and same_site(candidate, url):
+            url = candidate
+    parts = urlsplit(url)
+    host = _site(parts.hostname or "")
+    netloc = host if parts.port is None or parts.port == {"http": 80, "https": 443}.get(parts.scheme) else (
+        f"{host}:{parts.port}"
+    )
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS
+        and not key.lower().startswith("utm_")
+        and not (key.lower() in AMP_PARAMS and value.lower() in ("1", "true", "amp", "") )
+    ]
+    path = _strip_amp_path(parts.path or "/")
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def url_variants(url: str) -> list[str]:
+    """The URL as fetched and its canonical form: the keys under which a stored article is known."""
+    return list(dict.fromkeys([url, canonical_url(url)]))

@@ -1,0 +1,187 @@
+"""Item pipelines: thin adapters that apply the pure judgements and store the result.
+
+Order (ITEM_PIPELINES): RelevancePipeline 300 → JudgePipeline 400 → StoragePipeline 500.
+Only an article whose URL proves to be stored already is dropped (`DropItem`); irrelevant articles are
+stored too, with the reason, so `seedwatch export` shows everything the crawl saw.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.config import Settings
+from crawler.items import ArticleItem
+from crawler.judge.relevance import score_relevance
+from crawler.judge.text import content_hash
+from crawler.judge.types import TopicTerms
+from crawler.storage import DuplicateArticle, Store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+def _settings(crawler: Crawler) -> Settings:
+    settings = crawler.settings.get("SEEDWATCH_SETTINGS")
+    if not isinstance(settings, Settings):
+        raise NotConfigured("SEEDWATCH_SETTINGS is not set")
+    return settings
+
+
+def topic_terms(settings: Settings) -> list[TopicTerms]:
+    """The configured topics as plain values."""
+    return [
+        TopicTerms(name=name, aliases=tuple(topic.aliases), related=tuple(topic.related))
+        for name, topic in settings.topics.items()
+    ]
+
+
+class RelevancePipeline:
+    """Scores each article against the watched topics (title and extracted body only)."""
+
+    def __init__(self, topics: list[TopicTerms], threshold: float) -> None:
+        self.topics = topics
+        self.threshold = threshold
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
+        settings = _settings(crawler)
+        return cls(topic_terms(settings), settings.relevance.threshold)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            verdict = score_relevance(item.title, item.text, self.topics, self.threshold)
+            item.relevance = verdict.score
+            item.relevant = verdict.relevant
+            item.topics = list(verdict.topics)
+            item.irrelevant_reason = verdict.reason
+        return item
+
+
+class JudgePipeline:
+    """Finds copies, the story, the seed claims and the novelty of each article (before it is stored)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.service: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
+        return cls(_settings(crawler))
+
+    def open_spider(self) -> None:
+        from crawler.judging import JudgeService
+
+        self.service = JudgeService.acquire(self.settings)
+
+    def close_spider(self) -> None:
+        if self.service is not None:
+            self.service.release()
+            self.service = None
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem) and self.service is not None:
+            item.judgement = self.service.assess(item)
+        return item
+
+
+class StoragePipeline:
+    """Stores each article in its own transaction, with its URLs, claims and (new) story."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        return cls(_settings(crawler))
+
+    def open_spider(self) -> None:
+        self.store = Store(self.settings.database)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem) or self.store is None:
+            return item
+        judgement = item.judgement
+        values = article_values(item)
+        claims: list[dict[str, Any]] = []
+        new_story = None
+        if judgement is not None:
+            values.update(judgement_values(judgement))
+            claims = [claim_values(c) for c in judgement.claims]
+            if item.relevant and judgement.story is None and judgement.duplicate is None:
+                new_story = judgement.story_title or item.title
+        try:
+            stored = self.store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)
+        except DuplicateArticle as duplicate:
+            if duplicate.existing_id is not None:
+                self.store.articles.add_urls(duplicate.existing_id, item.urls)
+            raise DropItem(f"already stored as article #{duplicate.existing_id}: {item.canonical_url}") from None
+        item.article_id = stored.article_id
+        if judgement is not None:
+            from crawler.judging import JudgeService
+
+            service = JudgeService.current(self.settings)
+            if service is not None:
+                service.index(item, stored.article_id, judgement, stored.story_id)
+        return item
+
+
+def article_values(item: ArticleItem) -> dict[str, Any]:
+    """The article columns of an item."""
+    return {
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "source_id": item.source_id,
+        "outlet": item.outlet[:300],
+        "title": item.title,
+        "author": (item.author or None) and item.author[:500],
+        "text": item.text,
+        "summary": item.summary,
+        "extraction": item.extraction,
+        "extraction_note": item.extraction_note,
+        "lang": item.lang,
+        "published_at": item.published_at,
+        "fetched_at": item.fetched_at,
+        "content_hash": content_hash(item.text),
+        "relevance": item.relevance,
+        "relevant": item.relevant,
+        "topics": item.topics,
+        "irrelevant_reason": item.irrelevant_reason,
+    }
+
+
+def judgement_values(judgement: Any) -> dict[str, Any]:
+    """The judged columns of an article."""
+    duplicate = judgement.duplicate
+    return {
+        "content_hash": judgement.content_hash,
+        "minhash": judgement.signature,
+        "duplicate_of_id": duplicate.of if duplicate else None,
+        "duplicate_kind": duplicate.kind if duplicate else None,
+        "duplicate_score": duplicate.score if duplicate else None,
+        "duplicate_reason": duplicate.reason if duplicate else None,
+        "story_id": judgement.story,
+        "novelty": judgement.novelty,
+        "judged_at": None,
+    }
+
+
+def claim_values(claim: Any) -> dict[str, Any]:
+    """A claim match as stored."""
+    return {
+        "seed": claim.seed,
+        "id": claim.claim_id,
+        "stance": claim.stance,
+        "score": claim.score,
+        "evidence": claim.evidence,
+    }

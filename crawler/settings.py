@@ -1,0 +1,101 @@
+"""Scrapy settings of the seedwatch project.
+
+The module-level names are Scrapy's defaults for this project (what `scrapy` tools read);
+`scrapy_settings()` derives the settings of one crawl from our typed `Settings`, so the politeness a
+user configures in config/seedwatch.toml is what Scrapy obeys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import Settings
+
+BOT_NAME = "seedwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "seedwatch/0.1 (+https://github.com/seedwatch/seedwatch; media monitor)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.25
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # an HTTP control port per crawl is not something a media monitor should open
+LOG_INSTALL_ROOT_HANDLER = False  # logging is configured by our entry points
+LOGSTATS_INTERVAL = 0
+HTTPCACHE_ENABLED = False
+LOG_LEVEL = "WARNING"
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.CanonicalFingerprinter"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.KnownArticleMiddleware": 590,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.RelevancePipeline": 300,
+    "crawler.pipelines.StoragePipeline": 500,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRecorder": 500,
+}
+
+SEEDWATCH_RETRY_BACKOFF = 1.0
+SEEDWATCH_RETRY_BACKOFF_MAX = 60.0
+
+
+def scrapy_settings(settings: Settings, run_id: int | None = None) -> dict[str, Any]:
+    """The Scrapy settings of one crawl, from our typed settings."""
+    crawl = settings.crawl
+    values: dict[str, Any] = {
+        name: value for name, value in globals().items() if name.isupper() and not name.startswith("_")
+    }
+    values.update(
+        {
+            "ROBOTSTXT_OBEY": crawl.obey_robots,
+            "USER_AGENT": crawl.user_agent,
+            "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+            "DOWNLOAD_DELAY": crawl.download_delay,
+            "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+            "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+            "DOWNLOAD_WARNSIZE": max(1, crawl.max_page_bytes // 2),
+            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
+            "AUTOTHROTTLE_MAX_DELAY": crawl.autothrottle_max_delay,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl.autothrottle_target_concurrency,
+            "RETRY_TIMES": crawl.retry_times,
+            "SEEDWATCH_RETRY_BACKOFF": crawl.retry_backoff,
+            "SEEDWATCH_RETRY_BACKOFF_MAX": crawl.retry_backoff_max,
+            "SEEDWATCH_SETTINGS": settings,
+            "SEEDWATCH_RUN_ID": run_id,
+            "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
+        }
+    )
+    if settings.redis_url:
+        # A shared frontier: several `seedwatch crawl --worker` processes take requests from one queue.
+        values.update(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "crawler.middlewares.CanonicalRedisDupeFilter",
+                "SCHEDULER_PERSIST": True,
+                "SCHEDULER_QUEUE_KEY": f"seedwatch:run:{run_id}:%(spider)s:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"seedwatch:run:{run_id}:%(spider)s:dupefilter",
+                "SCHEDULER_IDLE_BEFORE_CLOSE": 2,
+                "REDIS_URL": settings.redis_url,
+            }
+        )
+    return values
