@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
@@ -96,14 +104,20 @@ def diagnose(failure: Failure | BaseException) -> Diagnosis:
         if "redirect" in lowered:
             return Diagnosis("redirect_loop", f"{describe('redirect_loop')}: {text}")
         return Diagnosis("error", text)
-    if isinstance(exc, defer.CancelledError) and ("max size" in text.lower() or "maxsize" in text.lower()):
-        return Diagnosis("too_large", f"{describe('too_large')}: {text}")
-    if isinstance(exc, defer.CancelledError | error.TimeoutError | defer.TimeoutError | error.TCPTimedOutError):
-        return Diagnosis("timeout", describe("timeout"))
-    if isinstance(exc, error.ConnectionRefusedError):
+    if isinstance(exc, DownloadCancelledError) and ("max size" in text.lower() or not str(exc)):
+        # Scrapy cancels a streamed body past DOWNLOAD_MAXSIZE without a message (it logs it instead).
+        return Diagnosis("too_large", describe("too_large") + (f": {exc}" if str(exc) else ""))
+    if isinstance(
+        exc,
+        DownloadTimeoutError | defer.CancelledError | error.TimeoutError | defer.TimeoutError | error.TCPTimedOutError,
+    ):
+        return Diagnosis("timeout", f"{describe('timeout')}: {text}")
+    if isinstance(exc, DownloadConnectionRefusedError | error.ConnectionRefusedError):
         return Diagnosis("connection_refused", describe("connection_refused"))
-    if isinstance(exc, error.DNSLookupError):
+    if isinstance(exc, CannotResolveHostError | error.DNSLookupError):
         return Diagnosis("dns_error", describe("dns_error"))
+    if isinstance(exc, ResponseDataLossError | DownloadFailedError):
+        return Diagnosis("connection_lost", f"{describe('connection_lost')}: {text}")
     if isinstance(exc, ResponseFailed | ResponseNeverReceived | error.ConnectionLost | error.ConnectionDone):
         reasons = getattr(exc, "reasons", None) or []
         inner = "; ".join(str(getattr(r, "value", r)) for r in reasons)

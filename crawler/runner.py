@@ -138,15 +138,28 @@ def run_crawl(
     trigger: str = "manual",
     on_progress: Callable[[Progress], None] | None = None,
     progress: Progress | None = None,
+    join_run: int | None = None,
 ) -> CrawlSummary:
-    """Crawl the sources once, storing what is found; returns the run's summary. Blocks until done."""
+    """Crawl the sources once, storing what is found; returns the run's summary. Blocks until done.
+
+    With a Redis frontier (`settings.redis_url`), `join_run` makes this process a worker of a run that
+    another process started: it takes requests from the run's shared queue until the run is over.
+    """
+    if join_run is not None and not settings.redis_url:
+        raise CrawlSetupError("joining a crawl as a worker needs a shared frontier: set redis_url")
     try:
         store = Store(settings.database)
     except StorageError as exc:
         raise CrawlSetupError(str(exc)) from None
     try:
         registered = register_sources(store, sources)
-        run_id = store.runs.start(trigger=trigger, pid=os.getpid(), sources_total=len(registered))
+        if join_run is None:
+            run_id = store.runs.start(trigger=trigger, pid=os.getpid(), sources_total=len(registered))
+        else:
+            run_id = join_run
+            joined = store.runs.get(join_run)
+            if joined is None or joined.status != "running":
+                raise CrawlSetupError(f"crawl run #{join_run} is not running; nothing to join")
     except StorageError as exc:
         store.close()
         raise CrawlSetupError(str(exc)) from None
@@ -156,10 +169,13 @@ def run_crawl(
     try:
         # Scrapy's logging set-up resets its own loggers to DEBUG; keep the levels our entry point chose.
         levels = {name: logging.getLogger(name).level for name in ("scrapy", "twisted")}
-        process = CrawlerProcess(scrapy_settings(settings, run_id))
+        process = CrawlerProcess(scrapy_settings(settings, run_id, worker=join_run is not None))
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
         groups: dict[type, list[SourceSpec]] = {}
+        if settings.redis_url:
+            # Every spider runs, so every shared queue has a consumer in every process.
+            groups = {cls: [] for cls in dict.fromkeys(SPIDER_FOR_KIND.values())}
         for spec in registered:
             groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
         for spider_cls, group in groups.items():
@@ -178,7 +194,8 @@ def run_crawl(
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         logger.exception("crawl run %s failed", run_id)
     finally:
-        store.runs.finish(run_id, status, error)
+        if join_run is None:
+            store.runs.finish(run_id, status, error)
     summary = summarize(store, run_id)
     store.close()
     return summary

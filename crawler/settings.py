@@ -57,7 +57,7 @@ SEEDWATCH_RETRY_BACKOFF = 1.0
 SEEDWATCH_RETRY_BACKOFF_MAX = 60.0
 
 
-def scrapy_settings(settings: Settings, run_id: int | None = None) -> dict[str, Any]:
+def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool = False) -> dict[str, Any]:
     """The Scrapy settings of one crawl, from our typed settings."""
     crawl = settings.crawl
     values: dict[str, Any] = {
@@ -94,8 +94,10 @@ def scrapy_settings(settings: Settings, run_id: int | None = None) -> dict[str, 
                 "SCHEDULER_PERSIST": True,
                 "SCHEDULER_QUEUE_KEY": f"seedwatch:run:{run_id}:%(spider)s:requests",
                 "SCHEDULER_DUPEFILTER_KEY": f"seedwatch:run:{run_id}:%(spider)s:dupefilter",
-                "SCHEDULER_IDLE_BEFORE_CLOSE": 2,
+                "SCHEDULER_IDLE_BEFORE_CLOSE": 0,  # a blocking pop would stall the reactor
                 "REDIS_URL": settings.redis_url,
+                "SEEDWATCH_WORKER": worker,
             }
         )
+        values["EXTENSIONS"] = {**EXTENSIONS, "crawler.extensions.FrontierKeepAlive": 510}
     return values

@@ -78,6 +78,12 @@ def parse_entry(entry: Any, where: str) -> SourceSpec:
     """One entry of a source list, checked; `where` names it in error messages."""
     if not isinstance(entry, Mapping):
         raise SourceListError(f"{where}: expected a mapping with name, kind, lang and url")
+    nested = entry.get("options")
+    if nested is not None:
+        # The form SourceSpec.options takes (and DemoSite.sources() gives): the same keys, one level down.
+        if not isinstance(nested, Mapping):
+            raise SourceListError(f"{where}: key 'options' must be a mapping")
+        entry = {**{k: v for k, v in entry.items() if k != "options"}, **nested}
     unknown = set(entry) - {"name", "kind", "lang", "url", "selectors", "interval_minutes", "enabled", "note"}
     if unknown:
         raise SourceListError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")

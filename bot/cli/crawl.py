@@ -81,7 +81,16 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
     """The end-of-crawl summary table, and the failures with their reasons."""
     counts = summary.counts
     table = Table(title=f"Crawl run #{summary.run_id}: {summary.status}", show_header=True)
-    for column in ("sources", "failed", "not modified", "pages", "new", "duplicate", "irrelevant", "page errors"):
+    for column in (
+        "sources",
+        "failed",
+        "not modified",
+        "pages",
+        "new",
+        "duplicate",
+        "irrelevant",
+        "page errors",
+    ):
         table.add_column(column, justify="right")
     table.add_row(
         f"{counts['sources_done']}/{counts['sources_total']}",
@@ -106,13 +115,39 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
 
 
 @main.command()
-@click.option("--source", "source_urls", multiple=True, metavar="URL",
-              help="A feed, sitemap or article URL to crawl (repeatable).")
-@click.option("--sources", "source_files", multiple=True, metavar="FILE", type=click.Path(exists=True),
-              help="A YAML source list (repeatable). Default: the configured sources_file.")
+@click.option(
+    "--source",
+    "source_urls",
+    multiple=True,
+    metavar="URL",
+    help="A feed, sitemap or article URL to crawl (repeatable).",
+)
+@click.option(
+    "--sources",
+    "source_files",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True),
+    help="A YAML source list (repeatable). Default: the configured sources_file.",
+)
+@click.option(
+    "--worker",
+    "join",
+    flag_value=-1,
+    type=int,
+    default=None,
+    help="Join the newest running crawl as a worker (needs redis_url: a shared frontier).",
+)
+@click.option("--join", "join", type=int, metavar="RUN_ID", help="Join crawl run RUN_ID as a worker.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @settings_options
-def crawl(settings: Settings, source_urls: tuple[str, ...], source_files: tuple[str, ...], verbose: int) -> None:
+def crawl(
+    settings: Settings,
+    source_urls: tuple[str, ...],
+    source_files: tuple[str, ...],
+    join: int | None,
+    verbose: int,
+) -> None:
     """Crawl sources once and store what they link to, extracted and judged.
 
     \b
@@ -120,21 +155,42 @@ def crawl(settings: Settings, source_urls: tuple[str, ...], source_files: tuple[
       seedwatch crawl                                   # the configured source list
       seedwatch crawl --source https://techcrunch.com/feed/ --db sqlite:///tc.db
       seedwatch crawl --sources my-sources.yaml
+      SEEDWATCH_REDIS_URL=redis://127.0.0.1:6379/0 seedwatch crawl --worker   # one more worker
 
     Exits 0 when the run completed, even if some sources failed (they are listed);
     non-zero when it could not run at all (bad configuration, unreachable database).
     """
     configure_logging(settings, verbose)
-    sources = choose_sources(settings, source_urls, source_files)
+    sources = [] if join is not None else choose_sources(settings, source_urls, source_files)
+    if join == -1:
+        join = wait_for_running_run(settings)
     console = Console(stderr=True)
     try:
         with live_progress(console) as (progress, on_change):
-            summary = run_crawl(settings, sources, progress=progress, on_progress=on_change)
+            summary = run_crawl(settings, sources, progress=progress, on_progress=on_change, join_run=join)
     except CrawlSetupError as exc:
         raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
     print_summary(Console(), summary)
     if summary.status == "failed":
         raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")
+
+
+def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:
+    """The id of the newest running crawl, waiting up to `timeout` seconds for one to start."""
+    import time
+
+    store = open_store(settings)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            running = [run.id for run in store.runs.latest(20) if run.status == "running"]
+            if running:
+                return running[0]
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"no crawl started within {timeout:.0f} s; nothing to join")
+            time.sleep(0.5)
+    finally:
+        store.close()
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -143,7 +199,9 @@ def _parse_since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or an ISO time", param_hint="--since") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD or an ISO time", param_hint="--since"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -168,9 +226,16 @@ def write_records(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> i
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--since", default=None, help="Only articles published (or fetched) since this date, YYYY-MM-DD.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--since", default=None, help="Only articles published (or fetched) since this date, YYYY-MM-DD."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @settings_options
 def export(settings: Settings, fmt: str, since: str | None, output: str | None) -> None:
     """Export every stored article (irrelevant ones included), one record each.
@@ -204,16 +269,29 @@ def sources_health(settings: Settings) -> None:
         rows = store.sources.all()
     finally:
         store.close()
-    table = Table(show_header=True)
-    for column in ("name", "kind", "last success", "failures", "empty runs", "last error"):
-        table.add_column(column, overflow="fold")
-    for source in rows:
-        table.add_row(
+    columns = ("name", "kind", "last success", "failures", "empty runs", "last error", "url")
+    lines = [
+        (
             source.name,
             source.kind,
             source.last_success_at.strftime("%Y-%m-%d %H:%M") if source.last_success_at else "never",
             str(source.consecutive_failures),
             str(source.empty_runs),
             (source.last_error or "")[:120],
+            source.url,
         )
-    Console().print(table)
+        for source in rows
+    ]
+    console = Console()
+    if not console.is_terminal:
+        # Piped: one tab-separated line per source, for grep and cut.
+        click.echo("\t".join(columns))
+        for line in lines:
+            click.echo("\t".join(line))
+        return
+    table = Table(show_header=True)
+    for column in columns[:-1]:
+        table.add_column(column, overflow="fold")
+    for line in lines:
+        table.add_row(*line[:-1])
+    console.print(table)

@@ -8,13 +8,15 @@ feed's own summary, marked so).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -30,6 +32,8 @@ from crawler.sources import SourceSpec
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Statuses our callbacks judge themselves (redirects stay with RedirectMiddleware, so not "all").
+HANDLED_STATUSES = [304, *range(400, 600)]
 MIN_SUMMARY_CHARS = 40
 
 
@@ -51,6 +55,24 @@ class SourceSpider(Spider):
         self.max_items = max_items
         self.max_age = timedelta(days=max_age_days) if max_age_days else None
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: Request) -> None:
+        """A redirect back to a URL already requested is a loop (the duplicate filter drops it silently)."""
+        chain = request.meta.get("redirect_urls") or []
+        if not request.meta.get("article") or not chain:
+            return
+        source: SourceSpec = request.meta["source"]
+        if request.url in chain or canonical_url(request.url) in {canonical_url(u) for u in chain}:
+            self.report_page_failure(chain[0], source, CrawlFailure("redirect_loop", f"{describe('redirect_loop')}: "
+                                     + " → ".join([*chain, request.url])))
+        else:
+            self._send(our_signals.page_skipped, url=chain[0], source=source, article_id=None)
+
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources:
             yield self.source_request(source.url, source)
@@ -69,7 +91,7 @@ class SourceSpider(Spider):
             errback=self.source_error,
             headers=headers,
             dont_filter=True,
-            meta={"source": source, "handle_httpstatus_all": True, **meta},
+            meta={"source": source, "handle_httpstatus_list": HANDLED_STATUSES, **meta},
         )
 
     # --- sources -------------------------------------------------------------------------------------
@@ -142,10 +164,10 @@ class SourceSpider(Spider):
             entry.url,
             callback=self.parse_article,
             errback=self.article_error,
-            meta={"source": source, "entry": entry, "article": True, "handle_httpstatus_all": True},
+            meta={"source": source, "entry": entry, "article": True, "handle_httpstatus_list": HANDLED_STATUSES},
         )
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         """Extract an article page; keep the feed's summary (marked) when the page cannot be extracted."""
         source: SourceSpec = response.meta["source"]
         entry: Entry = response.meta["entry"]
@@ -156,12 +178,15 @@ class SourceSpider(Spider):
         content_type = _header(response, b"Content-Type") or ""
         if not isinstance(response, TextResponse) or not any(t in content_type.lower() for t in HTML_TYPES):
             failure = CrawlFailure("not_html", f"{describe('not_html')} (Content-Type {content_type or 'missing'})")
-            yield from self._summary_or_failure(response, source, entry, failure)
+            for item in self._summary_or_failure(response, source, entry, failure):
+                yield item
             return
-        extracted = extract_article(response.text, response.url)
+        # Extraction is CPU work; off the reactor thread, downloads keep flowing and timeouts stay honest.
+        extracted = await asyncio.to_thread(extract_article, response.text, response.url)
         if not extracted.ok or not extracted.text.strip():
             failure = CrawlFailure("no_article", extracted.reason or describe("no_article"))
-            yield from self._summary_or_failure(response, source, entry, failure)
+            for item in self._summary_or_failure(response, source, entry, failure):
+                yield item
             return
         title = extracted.title or entry.title
         yield ArticleItem(

@@ -3,7 +3,7 @@ command line (its kind is found from what it serves: a feed, a sitemap, or an ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from scrapy import Request
@@ -39,7 +39,7 @@ class FeedSpider(SourceSpider):
             raise CrawlFailure("not_a_feed", "the URL serves a web page without a feed link, not a feed")
         return parse_feed(response.body, response.url, content_type)
 
-    def parse_source(self, response: Response) -> Iterator[Any]:
+    async def parse_source(self, response: Response) -> AsyncIterator[Any]:  # type: ignore[override]
         """A source given as an article URL (or an auto URL that serves an article) is the article itself."""
         source: SourceSpec = response.meta["source"]
         is_page = (
@@ -49,10 +49,12 @@ class FeedSpider(SourceSpider):
             and (source.kind == "article" or not self._feed_link(response))
         )
         if not is_page:
-            yield from super().parse_source(response)
+            for request in super().parse_source(response):
+                yield request
             return
         response.meta["entry"] = Entry(url=response.url)
-        yield from self.parse_article(response)
+        async for item in self.parse_article(response):
+            yield item
         self._send(our_signals.source_succeeded, source=source, entries=1)
 
     @staticmethod
@@ -64,6 +66,3 @@ class FeedSpider(SourceSpider):
                 return response.urljoin(link.attrib["href"])
         return None
 
-
-class ArticleSourceError(CrawlFailure):
-    """An article source that is not an article."""

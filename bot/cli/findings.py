@@ -1,0 +1,108 @@
+"""What a crawl found, for people: stories with their copies, and the seed claims they touch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.cli.common import open_store
+from crawler.config import Settings
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def story_table(records: list[dict[str, Any]], limit: int = 25) -> Table:
+    """One row per story: its lead title, how many articles, outlets and languages, and its copies."""
+    stories: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        if record["relevant"] and record["story"] is not None:
+            stories[record["story"]].append(record)
+    table = Table(title=f"Stories ({len(stories)})", show_header=True, expand=True)
+    table.add_column("story", ratio=5, overflow="fold")
+    table.add_column("articles", justify="right")
+    table.add_column("copies", justify="right")
+    table.add_column("outlets", ratio=3, overflow="fold")
+    table.add_column("lang")
+    ranked = sorted(stories.values(), key=lambda group: (-len(group), group[0]["published"] or ""))
+    for group in ranked[:limit]:
+        lead = min(group, key=lambda r: (r["duplicate_of"] is not None, r["published"] or r["fetched"]))
+        copies = sum(1 for r in group if r["duplicate_of"])
+        table.add_row(
+            _short(lead["title"]),
+            str(len(group)),
+            str(copies),
+            ", ".join(sorted({r["outlet"] for r in group})),
+            "/".join(sorted({r["lang"] for r in group})),
+        )
+    if len(ranked) > limit:
+        table.caption = f"{len(ranked) - limit} smaller stories not shown"
+    return table
+
+
+def duplicate_table(records: list[dict[str, Any]], limit: int = 20) -> Table:
+    """Articles that copy another, with how and why we think so."""
+    by_url = {r["url"]: r for r in records}
+    copies = [r for r in records if r["duplicate_of"]]
+    table = Table(title=f"Copies ({len(copies)})", show_header=True, expand=True)
+    table.add_column("copy", ratio=3, overflow="fold")
+    table.add_column("of", ratio=3, overflow="fold")
+    table.add_column("kind")
+    table.add_column("why", ratio=4, overflow="fold")
+    for record in copies[:limit]:
+        original = by_url.get(record["duplicate_of"], {})
+        table.add_row(
+            f"{record['outlet']}: {_short(record['title'], 45)}",
+            f"{original.get('outlet', '?')}: {_short(original.get('title', record['duplicate_of']), 45)}",
+            record["duplicate_kind"] or "",
+            _short(record["duplicate_reason"] or "", 90),
+        )
+    return table
+
+
+def claim_table(records: list[dict[str, Any]]) -> Table:
+    """Per seed claim: articles supporting, disputing, mentioning it, and the latest dispute."""
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: {"supports": 0, "disputes": 0, "mentions": 0})
+    disputes: dict[str, tuple[str, str]] = {}
+    for record in records:
+        for claim in record["claims"]:
+            tally[claim["id"]][claim["stance"]] += 1
+            if claim["stance"] == "disputes":
+                disputes[claim["id"]] = (claim["evidence"], record["url"])
+    table = Table(title="The seed's claims in the coverage", show_header=True, expand=True)
+    table.add_column("claim", ratio=2, overflow="fold")
+    for column in ("supports", "disputes", "mentions"):
+        table.add_column(column, justify="right")
+    table.add_column("latest dispute", ratio=5, overflow="fold")
+    for claim_id, counts in sorted(tally.items(), key=lambda item: -sum(item[1].values())):
+        evidence = disputes.get(claim_id)
+        table.add_row(
+            claim_id,
+            str(counts["supports"]),
+            str(counts["disputes"]),
+            str(counts["mentions"]),
+            f"“{_short(evidence[0], 110)}” {evidence[1]}" if evidence else "",
+        )
+    return table
+
+
+def print_findings(console: Console, settings: Settings, lang: str) -> None:
+    """Stories, copies and claims of everything stored."""
+    store = open_store(settings)
+    try:
+        records = list(store.articles.export_rows())
+    finally:
+        store.close()
+    relevant = sum(1 for r in records if r["relevant"])
+    console.print(
+        f"\n[bold]Stored {len(records)} articles[/]: {relevant} about the watched topics, "
+        f"{len(records) - relevant} not (kept with the reason)."
+    )
+    console.print(story_table(records))
+    console.print(duplicate_table(records))
+    console.print(claim_table(records))

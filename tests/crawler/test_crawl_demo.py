@@ -1,0 +1,201 @@
+"""End to end over loopback: `seedwatch crawl` on the demo web, then `seedwatch export`.
+
+The site runs in a child process and each crawl is a `seedwatch crawl` process, as a user runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from crawler.demo import DemoSiteProcess
+from crawler.judge.canonical import canonical_url
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
+
+FAST = {
+    "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "2",
+    "SEEDWATCH_CRAWL__RETRY_TIMES": "1",
+    "SEEDWATCH_CRAWL__RETRY_BACKOFF": "0.1",
+    "SEEDWATCH_CRAWL__DOWNLOAD_DELAY": "0",
+    "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
+    "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
+    "SEEDWATCH_CRAWL__MAX_PAGE_BYTES": "1000000",
+}
+
+
+def seedwatch(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the `seedwatch` command as a user would."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True, text=True, env={**clean, **FAST, **(env or {})}, timeout=240,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(f"seedwatch {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
+    return completed
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[DemoSiteProcess]:
+    with DemoSiteProcess(slow_delay=6.0, oversize_bytes=3_000_000) as demo:
+        demo.start()
+        yield demo
+
+
+@pytest.fixture(scope="module")
+def crawled(site: DemoSiteProcess, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One crawl of the whole demo web, and what `seedwatch export` says of it."""
+    folder = tmp_path_factory.mktemp("demo-crawl")
+    sources = folder / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
+    db = f"sqlite:///{folder / 'crawl.db'}"
+    first = seedwatch("crawl", "--sources", str(sources), "--db", db)
+    records = [json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()]
+    return {"db": db, "sources": sources, "first": first, "records": records, "folder": folder}
+
+
+def test_every_reachable_article_is_stored_exactly_once(site: DemoSiteProcess, crawled: dict[str, Any]) -> None:
+    expected = site.expectations()
+    records = crawled["records"]
+    canonicals = [r["canonical_url"] for r in records]
+    assert len(canonicals) == len(set(canonicals)), "an article was stored twice"
+    stored = {canonical_url(r["url"]) for r in records} | set(canonicals)
+    declared_elsewhere = {
+        url for url, a in expected["articles"].items() if a["canonical"] and canonical_url(a["canonical"]) != canonical_url(url)
+    }
+    missing = [url for url in expected["articles"] if canonical_url(url) not in stored and url not in declared_elsewhere]
+    assert not missing, f"not stored: {missing[:5]}"
+    # Tracking, fragment and AMP variants of an article never become articles of their own.
+    for variant in expected["variants"]:
+        assert variant not in {r["url"] for r in records} or canonical_url(variant) in canonicals
+
+
+def test_broken_cases_are_recorded_with_their_reason_and_the_crawl_carries_on(
+    site: DemoSiteProcess, crawled: dict[str, Any]
+) -> None:
+    import sqlite3
+
+    path = crawled["db"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        errors = {url: reason for url, reason in conn.execute("SELECT url, reason FROM fetch_errors")}
+        run = conn.execute("SELECT status, sources_done, sources_total FROM crawl_runs").fetchone()
+    for url, reason in site.expectations()["broken"].items():
+        assert errors.get(url) == reason, f"{url}: recorded {errors.get(url)!r}, expected {reason!r}"
+    assert run == ("completed", 16, 16)
+    assert "Crawl run #1: completed" in crawled["first"].stdout
+
+
+def test_export_has_the_documented_fields_and_relevance_follows_the_body(
+    site: DemoSiteProcess, crawled: dict[str, Any]
+) -> None:
+    expected = site.expectations()["articles"]
+    records = {r["canonical_url"]: r for r in crawled["records"]}
+    for field in ("url", "canonical_url", "source", "title", "lang", "published", "relevant", "topics", "relevance", "text"):
+        assert all(field in r for r in records.values()), field
+    judged = [(records[canonical_url(u)]["relevant"], a["relevant"]) for u, a in expected.items() if canonical_url(u) in records]
+    agreement = sum(ours == truth for ours, truth in judged) / len(judged)
+    assert agreement >= 0.95, f"relevance agrees with the ground truth on only {agreement:.0%}"
+    # Unrelated pages whose sidebars list DeepSeek headlines stay irrelevant, with the reason.
+    unrelated = [records[canonical_url(u)] for u, a in expected.items() if not a["relevant"] and canonical_url(u) in records]
+    assert unrelated and sum(not r["relevant"] for r in unrelated) >= len(unrelated) - 1
+    assert all(r["irrelevant_reason"] for r in unrelated if not r["relevant"])
+
+
+def test_gbk_pages_are_decoded(site: DemoSiteProcess, crawled: dict[str, Any]) -> None:
+    articles = site.expectations()["articles"]
+    records = {r["canonical_url"]: r for r in crawled["records"]}
+    gbk_pages = [url for url, enc in site.expectations()["encodings"].items() if url in articles]
+    assert gbk_pages
+    for url in gbk_pages:
+        record = records[canonical_url(url)]
+        assert record["lang"] == "zh"
+        assert articles[url]["title"][:6] in record["title"] + record["text"], url
+
+
+def test_a_second_crawl_costs_one_304_per_unchanged_feed_and_loses_nothing(crawled: dict[str, Any]) -> None:
+    before = {r["canonical_url"] for r in crawled["records"]}
+    second = seedwatch("crawl", "--sources", str(crawled["sources"]), "--db", crawled["db"])
+    assert "Crawl run #2: completed" in second.stdout
+    import sqlite3
+
+    with sqlite3.connect(crawled["db"].removeprefix("sqlite:///")) as conn:
+        not_modified, new = conn.execute(
+            "SELECT sources_not_modified, articles_new FROM crawl_runs WHERE id = 2").fetchone()
+    assert not_modified >= 10 and new == 0
+    after = [json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", crawled["db"]).stdout.splitlines()]
+    assert set(after) == before and len(after) == len(before)
+
+
+def test_export_csv_and_since(crawled: dict[str, Any]) -> None:
+    csv_out = seedwatch("export", "--db", crawled["db"], "--format", "csv").stdout
+    header = csv_out.splitlines()[0].split(",")
+    assert {"url", "canonical_url", "relevant", "topics", "text"} <= set(header)
+    recent = seedwatch("export", "--db", crawled["db"], "--since", "2025-02-15").stdout.splitlines()
+    assert 0 < len(recent) < len(crawled["records"])
+    bad = seedwatch("export", "--db", crawled["db"], "--since", "yesterday", check=False)
+    assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'killed.db'}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", db],
+        env={**clean, **FAST}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    import sqlite3
+
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and stored < 20:
+        time.sleep(0.3)
+        try:
+            with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+                stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert stored >= 20
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        rows = conn.execute("SELECT canonical_url, title, text, content_hash FROM articles").fetchall()
+    assert len(rows) >= stored and all(title and text and digest for _, title, text, digest in rows)
+    seedwatch("crawl", "--sources", str(sources), "--db", db)
+    final = [json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", db).stdout.splitlines()]
+    assert len(final) == len(set(final)) >= len(rows)
+    assert set(r[0] for r in rows) <= set(final)
+
+
+def test_a_bad_config_or_database_stops_with_a_clear_message(tmp_path: Path) -> None:
+    bad = seedwatch("crawl", "--source", "http://127.0.0.1:9/feed", env={"SEEDWATCH_CRAWL__RETRY_TIMES": "many"},
+                    check=False)
+    assert bad.returncode == 2 and "SEEDWATCH_CRAWL__RETRY_TIMES" in bad.stderr
+    unreachable = seedwatch("crawl", "--source", "http://127.0.0.1:9/feed", "--db",
+                            "postgresql+psycopg://nobody@127.0.0.1:1/x", check=False)
+    assert unreachable.returncode == 1 and "cannot open database" in unreachable.stderr
+    not_url = seedwatch("crawl", "--source", "not-a-url", check=False)
+    assert not_url.returncode == 2 and "not an absolute http(s) URL" in not_url.stderr
+
+
+def test_sources_command_shows_health(crawled: dict[str, Any]) -> None:
+    out = seedwatch("sources", "--db", crawled["db"]).stdout
+    assert "Broken Feed Blog" in out and "malformed_feed" in out
+
+
+def test_outcomes_add_up(crawled: dict[str, Any]) -> None:
+    counts = Counter(r["relevant"] for r in crawled["records"])
+    assert counts[True] >= 80 and counts[False] >= 10
