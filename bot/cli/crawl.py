@@ -171,6 +171,11 @@ def crawl(
     except CrawlSetupError as exc:
         raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
     print_summary(Console(), summary)
+    if join is not None:
+        click.echo(
+            f"this worker: new {progress.new}, duplicate {progress.duplicate}, irrelevant {progress.irrelevant}, "
+            f"failed {progress.failed}"
+        )
     if summary.status == "failed":
         raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")
 
