@@ -32,6 +32,7 @@ class Entry:
     summary: str = ""
     published: datetime | None = None
     author: str | None = None
+    outlet: str | None = None  # the publisher a news-search feed names (RSS <source>)
 
 
 def _clean(html_text: str | None) -> str:
@@ -114,6 +115,7 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
             continue
         content = item.get("content") or []
         summary = content[0].get("value") if content else item.get("summary", "")
+        origin = item.get("source") or {}
         entries.append(
             Entry(
                 url=urljoin(base_url, str(link).strip()),
@@ -121,6 +123,7 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
                 summary=_clean(summary if len(_clean(summary)) > len(_clean(item.get("summary", ""))) else item.get("summary", "")),
                 published=_struct_time(item.get("published_parsed") or item.get("updated_parsed")),
                 author=item.get("author") or None,
+                outlet=(origin.get("title") or "").strip() or None if isinstance(origin, Mapping) else None,
             )
         )
     if entries:

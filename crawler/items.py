@@ -31,6 +31,7 @@ class ArticleItem:
     topics: list[str] = field(default_factory=list)
     irrelevant_reason: str | None = None
     judgement: Any = None  # crawler.judge.types.Judgement, set by JudgePipeline
+    judged_generation: int = -1  # the judge's state when it was assessed
     article_id: int | None = None  # set by StoragePipeline
 
     @property

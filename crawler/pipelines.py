@@ -17,6 +17,7 @@ from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
 from crawler.judge.types import TopicTerms
+from crawler.judging import JudgeService, claim_values, doc_of, judgement_values, new_story_title
 from crawler.storage import DuplicateArticle, Store
 
 if TYPE_CHECKING:
@@ -67,15 +68,13 @@ class JudgePipeline:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.service: Any = None
+        self.service: JudgeService | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
         return cls(_settings(crawler))
 
     def open_spider(self) -> None:
-        from crawler.judging import JudgeService
-
         self.service = JudgeService.acquire(self.settings)
 
     def close_spider(self) -> None:
@@ -86,6 +85,7 @@ class JudgePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem) and self.service is not None:
             item.judgement = self.service.assess(item)
+            item.judged_generation = self.service.generation
         return item
 
 
@@ -111,15 +111,18 @@ class StoragePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
-        judgement = item.judgement
+        service = JudgeService.current(self.settings)
+        if service is not None and item.judgement is not None and item.judged_generation != service.generation:
+            # Another article was stored between this one's assessment and now: judge it against that too.
+            item.judgement = service.assess(item)
         values = article_values(item)
         claims: list[dict[str, Any]] = []
         new_story = None
+        judgement = item.judgement
         if judgement is not None:
             values.update(judgement_values(judgement))
-            claims = [claim_values(c) for c in judgement.claims]
-            if item.relevant and judgement.story is None and judgement.duplicate is None:
-                new_story = judgement.story_title or item.title
+            claims = claim_values(judgement)
+            new_story = new_story_title(doc_of(item), judgement)
         try:
             stored = self.store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)
         except DuplicateArticle as duplicate:
@@ -127,12 +130,8 @@ class StoragePipeline:
                 self.store.articles.add_urls(duplicate.existing_id, item.urls)
             raise DropItem(f"already stored as article #{duplicate.existing_id}: {item.canonical_url}") from None
         item.article_id = stored.article_id
-        if judgement is not None:
-            from crawler.judging import JudgeService
-
-            service = JudgeService.current(self.settings)
-            if service is not None:
-                service.index(item, stored.article_id, judgement, stored.story_id)
+        if service is not None and judgement is not None:
+            service.index(item, stored.article_id, judgement, stored.story_id)
         return item
 
 
@@ -144,7 +143,7 @@ def article_values(item: ArticleItem) -> dict[str, Any]:
         "source_id": item.source_id,
         "outlet": item.outlet[:300],
         "title": item.title,
-        "author": (item.author or None) and item.author[:500],
+        "author": item.author[:500] if item.author else None,
         "text": item.text,
         "summary": item.summary,
         "extraction": item.extraction,
@@ -157,31 +156,5 @@ def article_values(item: ArticleItem) -> dict[str, Any]:
         "relevant": item.relevant,
         "topics": item.topics,
         "irrelevant_reason": item.irrelevant_reason,
-    }
-
-
-def judgement_values(judgement: Any) -> dict[str, Any]:
-    """The judged columns of an article."""
-    duplicate = judgement.duplicate
-    return {
-        "content_hash": judgement.content_hash,
-        "minhash": judgement.signature,
-        "duplicate_of_id": duplicate.of if duplicate else None,
-        "duplicate_kind": duplicate.kind if duplicate else None,
-        "duplicate_score": duplicate.score if duplicate else None,
-        "duplicate_reason": duplicate.reason if duplicate else None,
-        "story_id": judgement.story,
-        "novelty": judgement.novelty,
-        "judged_at": None,
-    }
-
-
-def claim_values(claim: Any) -> dict[str, Any]:
-    """A claim match as stored."""
-    return {
-        "seed": claim.seed,
-        "id": claim.claim_id,
-        "stance": claim.stance,
-        "score": claim.score,
-        "evidence": claim.evidence,
+        "judged_at": item.fetched_at if item.judgement is not None else None,
     }

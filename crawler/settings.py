@@ -47,6 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.RelevancePipeline": 300,
+    "crawler.pipelines.JudgePipeline": 400,
     "crawler.pipelines.StoragePipeline": 500,
 }
 EXTENSIONS = {

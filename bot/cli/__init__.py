@@ -34,7 +34,7 @@ def config_reference() -> None:
 def _register() -> None:
     import importlib
 
-    for module in ("crawl", "judge", "digest", "run", "demo"):
+    for module in ("crawl", "judge", "rejudge", "digest", "run", "demo"):
         try:
             importlib.import_module(f"bot.cli.{module}")
         except ModuleNotFoundError as exc:

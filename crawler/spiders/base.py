@@ -195,7 +195,7 @@ class SourceSpider(Spider):
             urls=_urls(response, entry),
             source_id=source.source_id,
             source_name=source.name,
-            outlet=extracted.site_name or _outlet(response.url, source),
+            outlet=outlet_name(extracted.site_name, title, entry, response.url, source),
             title=title,
             text=extracted.text,
             lang=detect_lang(f"{title}\n{extracted.text}", extracted.lang or source.lang),
@@ -217,7 +217,7 @@ class SourceSpider(Spider):
             urls=_urls(response, entry),
             source_id=source.source_id,
             source_name=source.name,
-            outlet=_outlet(response.url, source),
+            outlet=outlet_name(None, entry.title, entry, response.url, source),
             title=entry.title,
             text=entry.summary,
             lang=detect_lang(f"{entry.title}\n{entry.summary}", source.lang),
@@ -264,8 +264,13 @@ def _urls(response: Response, entry: Entry) -> list[str]:
     return list(dict.fromkeys([entry.url, *chain, response.url]))
 
 
-def _outlet(url: str, source: SourceSpec) -> str:
+def outlet_name(site_name: str | None, title: str, entry: Entry, url: str, source: SourceSpec) -> str:
+    """Who published a page: its own site name, else what the feed says, else the source, else the host."""
+    if site_name and site_name.strip() != title.strip() and len(site_name) <= 80 and "://" not in site_name:
+        return site_name.strip()
+    if entry.outlet:
+        return entry.outlet
+    if source.kind not in ("search", "auto", "article"):
+        return source.name
     host = urlsplit(url).netloc
-    if source.kind in ("search",):
-        return host
-    return source.name if source.kind != "auto" else host
+    return host.removeprefix("www.")

@@ -11,7 +11,12 @@ Errors (see `crawler.storage.store`)::
 
 from __future__ import annotations
 
-from crawler.storage.articles import EXPORT_FIELDS, ArticleRepo
+from crawler.storage.articles import EXPORT_FIELDS, ArticleRepo, Stored
+from crawler.storage.judging import JudgedRow, JudgingRepo
+from crawler.storage.chats import ChatRepo
+from crawler.storage.claims import ClaimRepo
+from crawler.storage.deliveries import DeliveryRepo
+from crawler.storage.digest import DigestQueries
 from crawler.storage.models import (
     AdminNotice,
     Article,
@@ -39,10 +44,12 @@ __all__ = [
     "Delivery",
     "DuplicateArticle",
     "FetchError",
+    "JudgedRow",
     "Source",
     "StorageError",
     "Store",
     "Story",
+    "Stored",
     "migrate",
     "safe_url",
     "utcnow",
@@ -57,6 +64,11 @@ class Store:
         self.sources = SourceRepo(self.db)
         self.runs = RunRepo(self.db)
         self.articles = ArticleRepo(self.db)
+        self.judging = JudgingRepo(self.db)
+        self.claims = ClaimRepo(self.db)
+        self.chats = ChatRepo(self.db)
+        self.deliveries = DeliveryRepo(self.db)
+        self.digest = DigestQueries(self.db)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -199,3 +199,36 @@ def test_sources_command_shows_health(crawled: dict[str, Any]) -> None:
 def test_outcomes_add_up(crawled: dict[str, Any]) -> None:
     counts = Counter(r["relevant"] for r in crawled["records"])
     assert counts[True] >= 80 and counts[False] >= 10
+
+
+def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, tmp_path: Path) -> None:
+    by_name = {s["name"]: s for s in site.sources()}
+    wire, others = tmp_path / "wire.yaml", tmp_path / "others.yaml"
+    wire.write_text(yaml.safe_dump({"sources": [by_name["Pacific Newswire"]]}), encoding="utf-8")
+    others.write_text(
+        yaml.safe_dump({"sources": [by_name["TechWire Daily"], by_name["Global Business Ledger"]]}), encoding="utf-8"
+    )
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    seedwatch("crawl", "--sources", str(wire), "--db", db)
+    seedwatch("crawl", "--sources", str(others), "--db", db)
+    records = [json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()]
+    expected = site.expectations()["articles"]
+    wire_urls = {canonical_url(u) for u, a in expected.items() if a["outlet"] == "pacificwire"}
+    copies = {
+        canonical_url(u): canonical_url(a["copy_of"])
+        for u, a in expected.items()
+        if a["copy_kind"] == "exact" and a["outlet"] in ("techwire", "ledger")
+        and canonical_url(a["copy_of"]) in wire_urls
+    }
+    by_canonical = {r["canonical_url"]: r for r in records}
+    found = [u for u in copies if u in by_canonical]
+    assert found, "no syndicated copy was stored in the second run"
+    for url in found:
+        assert by_canonical[url]["duplicate_of"] is not None, url
+        assert canonical_url(by_canonical[url]["duplicate_of"]) == copies[url]
+        original = by_canonical[copies[url]]
+        assert by_canonical[url]["story"] == original["story"] is not None
+    judged = {r["canonical_url"]: (r["duplicate_of"], r["story"] is not None, r["claims"]) for r in records}
+    seedwatch("rejudge", "--db", db)
+    again = {json.loads(line)["canonical_url"]: json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()}
+    assert {u: (r["duplicate_of"], r["story"] is not None, r["claims"]) for u, r in again.items()} == judged

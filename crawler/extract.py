@@ -1,0 +1,339 @@
+"""Article extraction: body text and metadata of one HTML page, never an exception.
+
+`extract_article(html, url)` returns an `Extracted` whose `ok` says whether an article body was found;
+when it is False, `reason` says why ("empty page", "not HTML (looks like a PDF)", "no article body
+found", ...) and `text` is empty, so callers can fall back to a feed's summary. The body comes from
+`crawler.extract_combine` (trafilatura plus agreement with other extractors); title, author, site name
+and description from trafilatura's metadata; the publication time, canonical URL and language from the
+page's own declarations, read here because trafilatura keeps only the day and not the canonical link.
+
+Pure: no network, no Scrapy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from crawler.extract_combine import DEFAULT_TUNING, Tuning, combine, gather_candidates, tokens
+from crawler.judge.text import cjk_ratio, detect_lang
+
+logger = logging.getLogger(__name__)
+
+# Pages past this size are cut before parsing: no article needs more, and parsing is linear in size.
+MAX_HTML_CHARS = 8_000_000
+# Fewer body words than this (a CJK character counts as half a word) is a teaser, not an article.
+MIN_BODY_WORDS = 40
+
+# Lines with fewer words are headings, captions or headline entries rather than prose; an article
+# has at least a couple of sentences of prose.
+PROSE_LINE_WORDS = 10
+MIN_PROSE_WORDS = 20
+# A body more than this share link text is a list of headlines (a front or section page).
+MAX_LINK_SHARE = 0.5
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_LOOKS_HTML = re.compile(
+    r"<\s*(html|head|body|div|p|article|section|main|title|meta|span|h[1-6]|table)\b", re.I
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "parsely-pub-date",
+    "sailthru.date",
+    "article.published",
+)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What one page says about itself; `ok` False means no article body, and `reason` says why."""
+
+    title: str
+    text: str
+    author: str | None
+    published: datetime | None
+    lang: str | None
+    canonical_url: str | None
+    site_name: str | None
+    description: str | None
+    ok: bool
+    reason: str | None
+
+
+def extract_article(html: str, url: str, tuning: Tuning = DEFAULT_TUNING) -> Extracted:
+    """Extract the article body and metadata of `html` fetched from `url`; never raises."""
+    try:
+        return _extract(html, url, tuning)
+    except Exception as error:  # the contract is "never raise": report what broke instead
+        logger.warning("extraction failed on %s: %r", url, error)
+        return failed(f"extraction failed: {type(error).__name__}: {error}")
+
+
+def failed(reason: str, title: str = "") -> Extracted:
+    """An `Extracted` for a page without an article body."""
+    return Extracted(title, "", None, None, None, None, None, None, ok=False, reason=reason)
+
+
+def _extract(html: str, url: str, tuning: Tuning) -> Extracted:
+    problem = _input_problem(html)
+    if problem:
+        return failed(problem)
+    tree = _parse(html)
+    if tree is None:
+        return failed("not HTML: the page could not be parsed")
+    found = gather_candidates(tree, url or None)
+    meta = found.metadata
+    title = _clean(getattr(meta, "title", None)) or _first_meta(tree, "og:title") or _title_tag(tree)
+    text = combine(found, title or "", tuning)
+    text = _prefer_declared(text, declared_body(tree))
+    hint = _declared_lang(tree)
+    fields: dict[str, Any] = {
+        "title": title or "",
+        "author": _clean(getattr(meta, "author", None)),
+        "published": published_time(tree, getattr(meta, "date", None)),
+        "lang": detect_lang(text, hint) if text else _short_lang(hint),
+        "canonical_url": canonical_url(tree, url),
+        "site_name": _declared_site_name(_clean(getattr(meta, "sitename", None)), url),
+        "description": _clean(getattr(meta, "description", None)),
+    }
+    reason = _not_an_article(text, tree)
+    if reason:
+        return Extracted(text="", ok=False, reason=reason, **fields)
+    return Extracted(text=text, ok=True, reason=None, **fields)
+
+
+def _not_an_article(text: str, tree: HtmlElement) -> str | None:
+    """Why the extracted text is no article body (too short, a list of links, no prose), or None."""
+    words = body_words(text)
+    if words == 0:
+        return "no article body found"
+    if words < MIN_BODY_WORDS:
+        return f"no article body found (only {words} words)"
+    # Front pages and section pages yield lists of headlines: link text, in short lines, no prose.
+    prose = sum(n for line in text.splitlines() if (n := body_words(line)) >= PROSE_LINE_WORDS)
+    if prose < MIN_PROSE_WORDS:
+        return f"no article body found (no prose: {prose} of {words} words in sentences)"
+    linked = _link_share(text, tree)
+    if linked > MAX_LINK_SHARE:
+        return f"no article body found (a list of links: {linked:.0%} of the text is link text)"
+    return None
+
+
+def _link_share(text: str, tree: HtmlElement) -> float:
+    """Share of the text's characters that are the text of some link on the page."""
+    anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+    anchors = {a for a in anchors if len(a) >= 12}
+    flat = " ".join(text.split())
+    if not flat or not anchors:
+        return 0.0
+    return min(1.0, sum(len(a) * flat.count(a) for a in anchors) / len(flat))
+
+
+def _input_problem(html: object) -> str | None:
+    """Why `html` is not an HTML page worth parsing, or None."""
+    if not isinstance(html, str):
+        return f"not HTML: got {type(html).__name__}, expected decoded text"
+    head = html[:4096].lstrip()
+    if not head:
+        return "empty page"
+    if head.startswith("%PDF-"):
+        return "not HTML (looks like a PDF)"
+    if "\x00" in head:
+        return "not HTML (binary content)"
+    if head[:1] in "{[" and not _LOOKS_HTML.search(head):
+        return "not HTML (looks like JSON)"
+    if not _LOOKS_HTML.search(html[:200_000]):
+        return "not HTML: no HTML elements found"
+    return None
+
+
+def _parse(html: str) -> HtmlElement | None:
+    text = _CONTROL.sub("", _XML_DECLARATION.sub("", html[:MAX_HTML_CHARS], count=1))
+    tree = load_html(text)
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def body_words(text: str) -> int:
+    """Length of a text in words, a CJK character counting as half a word."""
+    toks = tokens(text)
+    cjk = sum(1 for t in toks if len(t) == 1 and cjk_ratio(t) > 0)
+    return len(toks) - cjk + cjk // 2
+
+
+def _declared_site_name(name: str | None, url: str) -> str | None:
+    """The site name a page declares; None where trafilatura fell back to the host name."""
+    parts = urlsplit(url or "")
+    hosts = {(parts.hostname or "").removeprefix("www."), parts.netloc.lower().removeprefix("www.")}
+    if not name or name.lower().removeprefix("www.") in hosts:
+        return None
+    return name
+
+
+def _clean(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _meta_values(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+    """(name, content) of every <meta> with a name, property or itemprop, names lower-cased."""
+    for meta in tree.iter("meta"):
+        content = meta.get("content") or meta.get("datetime")
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            name = meta.get(attribute)
+            if name:
+                yield name.strip().lower(), content.strip()
+
+
+def _first_meta(tree: HtmlElement, *names: str) -> str | None:
+    wanted = {n.lower() for n in names}
+    return next((content for name, content in _meta_values(tree) if name in wanted), None)
+
+
+def _title_tag(tree: HtmlElement) -> str | None:
+    node = tree.find(".//title")
+    return _clean(node.text_content()) if node is not None else None
+
+
+def canonical_url(tree: HtmlElement, url: str) -> str | None:
+    """The page's declared canonical URL (rel=canonical, else og:url), absolute, or None."""
+    candidates: list[str] = []
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        if "canonical" in rels and link.get("href"):
+            candidates.append(link.get("href", ""))
+    og = _first_meta(tree, "og:url")
+    if og:
+        candidates.append(og)
+    for href in candidates:
+        absolute = urljoin(url or "", href.strip())
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return absolute
+    return None
+
+
+def _declared_lang(tree: HtmlElement) -> str | None:
+    root = tree.getroottree().getroot()
+    declared = (
+        root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    )
+    declared = declared or _first_meta(tree, "content-language", "og:locale", "language", "dc.language")
+    return _clean(declared)
+
+
+def _short_lang(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    code = declared.replace("_", "-").split("-")[0].strip().lower()
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
+def published_time(tree: HtmlElement, fallback_day: str | None = None) -> datetime | None:
+    """When the page says it was published, timezone-aware (naive times are taken as UTC)."""
+    for value in _declared_dates(tree):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed
+    return parse_datetime(fallback_day) if fallback_day else None
+
+
+def _json_ld(tree: HtmlElement) -> Iterator[object]:
+    """The parsed JSON-LD blocks of a page (broken ones skipped)."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower().strip() == "application/ld+json" and script.text:
+            try:
+                yield json.loads(script.text, strict=False)
+            except ValueError:
+                continue
+
+
+def _prefer_declared(text: str, declared: str) -> str:
+    """The body the publisher declares when the extractors found none, or the same words in fewer lines."""
+    if not declared:
+        return text
+    if body_words(text) < MIN_BODY_WORDS:
+        return declared
+    same_words = tokens(text) == tokens(declared)
+    return declared if same_words and declared.count("\n") > text.count("\n") else text
+
+
+def declared_body(tree: HtmlElement) -> str:
+    """The longest `articleBody` the page declares in JSON-LD, one paragraph per line, or ""."""
+    bodies = [body for data in _json_ld(tree) for body in _json_values(data, "articleBody")]
+    if not bodies:
+        return ""
+    text = max(bodies, key=len)
+    if "<" in text:  # some publishers put HTML in it
+        text = str(lxml.html.fromstring(text).text_content())
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _declared_dates(tree: HtmlElement) -> Iterator[str]:
+    """Publication dates the page declares, most trustworthy first: JSON-LD, meta tags, <time>."""
+    for data in _json_ld(tree):
+        yield from _json_values(data, "datePublished")
+    metas = dict(reversed(list(_meta_values(tree))))
+    yield from (metas[name] for name in _PUBLISHED_META if name in metas)
+    for time in tree.iter("time"):
+        if time.get("datetime") and (
+            time.get("pubdate") is not None or time.get("itemprop") == "datePublished"
+        ):
+            yield time.get("datetime", "")
+
+
+def _json_values(data: object, key: str) -> Iterator[str]:
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if name == key and isinstance(value, str):
+                yield value
+            else:
+                yield from _json_values(value, key)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _json_values(item, key)
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """An ISO 8601 or RFC 2822 date/time as an aware datetime (naive taken as UTC), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    parsed: datetime | None
+    try:
+        parsed = datetime.fromisoformat(
+            value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
+        )
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if not 1990 <= parsed.year <= 2100:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,217 @@
+"""Judging as the crawl and `seedwatch rejudge` apply it: the pure `Judge` plus what it needs from storage.
+
+`JudgeService` holds one `Judge` per process and database. It is warmed up from the stored judgements at
+start, and before each assessment it takes in articles that other processes (other crawl workers) stored
+since, so copies are recognised across spiders, runs and workers. `rejudge` runs a fresh `Judge` over every
+stored article in order and replaces each article's judgement in its own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from crawler.config import Settings
+from crawler.items import ArticleItem
+from crawler.judge.claims import load_claim_set
+from crawler.judge.core import Judge
+from crawler.judge.types import ClaimMatcher, Doc, Judgement
+from crawler.storage import JudgedRow, Store
+
+logger = logging.getLogger(__name__)
+
+
+class SeedError(Exception):
+    """A seed's claims file that cannot be used."""
+
+
+def load_matchers(settings: Settings) -> list[ClaimMatcher]:
+    """The claim sets of the active seeds."""
+    matchers: list[ClaimMatcher] = []
+    for folder in settings.seed_dirs():
+        path = folder / "claims.yaml"
+        if not path.exists():
+            raise SeedError(f"seed {folder.name!r} has no claims file at {path}")
+        matchers.append(load_claim_set(path, min_score=settings.judge.claim_min_score))
+    return matchers
+
+
+def doc_of(item: ArticleItem, key: int = 0) -> Doc:
+    """An item as judgement sees it (key: its stored id, 0 before it is stored)."""
+    return Doc(
+        key=key,
+        url=item.url,
+        outlet=item.outlet,
+        title=item.title,
+        text=item.text,
+        lang=item.lang,
+        fetched=item.fetched_at,
+        published=item.published_at,
+        relevant=item.relevant,
+        topics=tuple(item.topics),
+    )
+
+
+def doc_of_row(row: JudgedRow) -> Doc:
+    """A stored article as judgement sees it."""
+    return Doc(
+        key=row.id,
+        url=row.url,
+        outlet=row.outlet,
+        title=row.title,
+        text=row.text,
+        lang=row.lang,
+        fetched=row.fetched_at,
+        published=row.published_at,
+        relevant=row.relevant,
+        topics=row.topics,
+    )
+
+
+def judgement_values(judgement: Judgement) -> dict[str, Any]:
+    """The judged columns of an article."""
+    duplicate = judgement.duplicate
+    return {
+        "content_hash": judgement.content_hash,
+        "minhash": judgement.signature,
+        "duplicate_of_id": duplicate.of if duplicate else None,
+        "duplicate_kind": duplicate.kind if duplicate else None,
+        "duplicate_score": duplicate.score if duplicate else None,
+        "duplicate_reason": duplicate.reason if duplicate else None,
+        "story_id": judgement.story,
+        "novelty": judgement.novelty,
+    }
+
+
+def claim_values(judgement: Judgement) -> list[dict[str, Any]]:
+    """The claim matches of a judgement, as stored."""
+    return [
+        {"seed": c.seed, "id": c.claim_id, "stance": c.stance, "score": c.score, "evidence": c.evidence}
+        for c in judgement.claims
+    ]
+
+
+def new_story_title(doc: Doc, judgement: Judgement) -> str | None:
+    """The title of the story this article starts, when it starts one."""
+    if doc.relevant and judgement.story is None and judgement.story_title:
+        return judgement.story_title
+    return None
+
+
+class JudgeService:
+    """The process's judge for one database, warm-started from it and kept in step with it."""
+
+    _shared: ClassVar[dict[str, JudgeService]] = {}
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.database)
+        self.judge = Judge(settings.judge, load_matchers(settings))
+        self.users = 0
+        self.generation = 0
+        self._seen_up_to = 0
+        self._own: set[int] = set()
+        self._warm_start()
+
+    @classmethod
+    def acquire(cls, settings: Settings) -> JudgeService:
+        """The shared service for this database (created on first use)."""
+        service = cls._shared.get(settings.database)
+        if service is None:
+            service = cls._shared[settings.database] = cls(settings)
+        service.users += 1
+        return service
+
+    @classmethod
+    def current(cls, settings: Settings) -> JudgeService | None:
+        """The shared service for this database, if one is open."""
+        return cls._shared.get(settings.database)
+
+    def release(self) -> None:
+        """One user less; the last one closes it."""
+        self.users -= 1
+        if self.users <= 0:
+            self._shared.pop(self.settings.database, None)
+            self.store.close()
+
+    def _observe(self, rows: Iterable[JudgedRow]) -> None:
+        for row in rows:
+            self._seen_up_to = max(self._seen_up_to, row.id)
+            if row.id in self._own:
+                continue
+            self.judge.observe(
+                doc_of_row(row),
+                signature=row.minhash,
+                content_hash=row.content_hash,
+                duplicate_of=row.duplicate_of_id,
+                story=row.story_id,
+            )
+            self.generation += 1
+        self._own = {key for key in self._own if key > self._seen_up_to}
+
+    def _text_since(self) -> Any:
+        newest = self.store.judging.newest_time()
+        return None if newest is None else newest - self.judge.text_window
+
+    def _warm_start(self) -> None:
+        self.judge.load_outlet_lines(self.store.judging.outlet_lines())
+        self._observe(self.store.judging.judged(0, self._text_since()))
+        logger.info("judge warmed up with %d stored articles", self._seen_up_to)
+
+    def catch_up(self) -> None:
+        """Take in articles other processes stored since we last looked."""
+        self._observe(self.store.judging.judged(self._seen_up_to, self._text_since()))
+
+    def assess(self, item: ArticleItem) -> Judgement:
+        """The judgement of an item about to be stored."""
+        self.catch_up()
+        return self.judge.assess(doc_of(item))
+
+    def index(self, item: ArticleItem, article_id: int, judgement: Judgement, story_id: int | None) -> None:
+        """Take in an item just stored (and count its lines as the outlet's)."""
+        self.judge.index(doc_of(item, article_id), judgement, story_id)
+        self._own.add(article_id)
+        self.generation += 1
+        if judgement.lines:
+            self.store.judging.count_outlet_lines(item.outlet, judgement.lines)
+
+
+@dataclass
+class RejudgeSummary:
+    """What `rejudge` changed."""
+
+    articles: int = 0
+    duplicates: int = 0
+    stories: int = 0
+    claims: int = 0
+    stories_removed: int = 0
+
+
+def rejudge(settings: Settings, store: Store, on_article: Callable[[int], None] | None = None) -> RejudgeSummary:
+    """Judge every stored article again, oldest first, with the current claims files and thresholds."""
+    judge = Judge(settings.judge, load_matchers(settings))
+    summary = RejudgeSummary()
+    story_ids: set[int] = set()
+    lines: dict[tuple[str, str], int] = {}
+    for row in store.judging.judged(0):
+        doc = doc_of_row(row)
+        judgement = judge.assess(doc)
+        story_id = store.judging.apply(
+            row.id, judgement_values(judgement), claim_values(judgement), new_story_title(doc, judgement)
+        )
+        judge.index(doc, judgement, story_id)
+        for line in judgement.lines:
+            lines[(doc.outlet, line)] = lines.get((doc.outlet, line), 0) + 1
+        summary.articles += 1
+        summary.duplicates += judgement.duplicate is not None
+        summary.claims += len(judgement.claims)
+        if story_id is not None:
+            story_ids.add(story_id)
+        if on_article is not None:
+            on_article(summary.articles)
+    store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
+    summary.stories = len(story_ids)
+    summary.stories_removed = store.judging.delete_orphan_stories()
+    return summary

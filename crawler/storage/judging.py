@@ -1,0 +1,143 @@
+"""Queries that feed the judge: stored judgements to warm-start from, outlet boilerplate counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert as insert_rows, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from crawler.storage.models import Article, OutletLine, Story
+from crawler.storage.store import Database
+
+
+@dataclass(frozen=True)
+class JudgedRow:
+    """A stored article as the judge needs it back (text only when asked for)."""
+
+    id: int
+    url: str
+    outlet: str
+    title: str
+    text: str
+    lang: str
+    published_at: datetime | None
+    fetched_at: datetime
+    relevant: bool
+    topics: tuple[str, ...]
+    minhash: bytes | None
+    content_hash: str
+    duplicate_of_id: int | None
+    story_id: int | None
+
+
+class JudgingRepo:
+    """What judging reads and writes besides the articles themselves."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def newest_time(self) -> datetime | None:
+        """When the newest stored article appeared (published, else fetched)."""
+        with self.db.session() as session:
+            return session.scalar(select(func.max(func.coalesce(Article.published_at, Article.fetched_at))))
+
+    def judged(self, after_id: int = 0, text_since: datetime | None = None, batch: int = 1000) -> Iterator[JudgedRow]:
+        """Stored articles with id > after_id, in id order; texts only of those that appeared since `text_since`."""
+        last = after_id
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        while True:
+            with self.db.session() as session:
+                rows = session.execute(
+                    select(Article, when).where(Article.id > last).order_by(Article.id).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for article, appeared in rows:
+                keep_text = text_since is None or (appeared is not None and _aware(appeared) >= text_since)
+                yield JudgedRow(
+                    id=article.id,
+                    url=article.url,
+                    outlet=article.outlet,
+                    title=article.title,
+                    text=article.text if keep_text else "",
+                    lang=article.lang,
+                    published_at=article.published_at,
+                    fetched_at=article.fetched_at,
+                    relevant=article.relevant,
+                    topics=tuple(article.topics or ()),
+                    minhash=article.minhash,
+                    content_hash=article.content_hash,
+                    duplicate_of_id=article.duplicate_of_id,
+                    story_id=article.story_id,
+                )
+            last = rows[-1][0].id
+
+    def outlet_lines(self) -> Iterator[tuple[str, str, int]]:
+        """Every (outlet, line hash, pages) count."""
+        with self.db.session() as session:
+            yield from session.execute(select(OutletLine.outlet, OutletLine.line_hash, OutletLine.pages)).tuples().all()
+
+    def count_outlet_lines(self, outlet: str, hashes: Iterable[str]) -> None:
+        """One more page of `outlet` carried each of these lines."""
+        values = [{"outlet": outlet[:300], "line_hash": h, "pages": 1} for h in dict.fromkeys(hashes)]
+        if not values:
+            return
+        with self.db.session() as session:
+            insert: Any = pg_insert if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite_insert
+            for start in range(0, len(values), 500):
+                statement = insert(OutletLine).values(values[start : start + 500])
+                statement = statement.on_conflict_do_update(
+                    index_elements=["outlet", "line_hash"], set_={"pages": OutletLine.pages + 1}
+                )
+                session.execute(statement)
+
+    def apply(
+        self,
+        article_id: int,
+        values: dict[str, Any],
+        claims: Iterable[dict[str, Any]],
+        new_story_title: str | None = None,
+    ) -> int | None:
+        """Replace one article's judgement (and start its new story), atomically; returns its story id."""
+        from crawler.storage.articles import _replace_claims
+
+        with self.db.session() as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                return None
+            for key, value in values.items():
+                setattr(article, key, value)
+            if new_story_title is not None:
+                when = article.published_at or article.fetched_at
+                story = Story(title=new_story_title[:1000], first_seen=when, last_seen=when)
+                session.add(story)
+                session.flush()
+                article.story_id = story.id
+            _replace_claims(session, article_id, list(claims))
+            return article.story_id
+
+    def replace_outlet_lines(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        """Set the boilerplate counts to exactly these (outlet, line hash, pages) rows, atomically."""
+        with self.db.session() as session:
+            session.execute(delete(OutletLine))
+            batch = [{"outlet": o[:300], "line_hash": h, "pages": n} for o, h, n in rows]
+            for start in range(0, len(batch), 1000):
+                session.execute(insert_rows(OutletLine), batch[start : start + 1000])
+
+    def delete_orphan_stories(self) -> int:
+        """Delete stories no article belongs to any more; returns how many."""
+        with self.db.session() as session:
+            used = select(Article.story_id).where(Article.story_id.is_not(None)).distinct()
+            result = session.execute(delete(Story).where(Story.id.not_in(used)))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
