@@ -2,4 +2,5 @@
 
 from bot.cli import main
 
-main(prog_name="seedwatch")
+if __name__ == "__main__":  # extraction worker processes import this module again: do nothing then
+    main(prog_name="seedwatch")

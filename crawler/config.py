@@ -66,6 +66,12 @@ class CrawlSettings(_Section):
         1.0, ge=0, description="Base of the exponential backoff between retries, seconds."
     )
     retry_backoff_max: float = Field(60.0, ge=0, description="Longest wait between retries, seconds.")
+    extract_processes: int = Field(
+        -1,
+        ge=-1,
+        le=64,
+        description="Processes extracting article text in parallel; -1: one per CPU (at most 4); 0: none.",
+    )
     max_items_per_source: int = Field(
         200, ge=1, description="Most article links followed from one feed, sitemap or listing per run."
     )
@@ -117,7 +123,7 @@ class JudgeSettings(_Section):
         3, ge=2, description="A line seen on this many pages of one outlet is boilerplate and ignored."
     )
     story_window_days: float = Field(4.0, gt=0, description="Articles further apart are never one story.")
-    story_threshold: float = Field(0.35, gt=0, le=1, description="Similarity from which articles share a story.")
+    story_threshold: float = Field(0.2, gt=0, le=1, description="Similarity from which articles share a story.")
     claim_min_score: float = Field(0.5, ge=0, le=1, description="Lowest score of a reported claim match.")
     embedding_backend: Literal["none", "minilm"] = Field(
         "none", description="Optional sentence embeddings for claim recall (needs a local model)."

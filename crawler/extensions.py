@@ -8,6 +8,7 @@ a crash loses nothing recorded before it.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,14 @@ logger = logging.getLogger(__name__)
 class CrawlRecorder:
     """Keeps source health, page errors and run counters in the database."""
 
+    FLUSH_EVERY = 1.0  # seconds between writes of the run's counters
+
     def __init__(self, database_url: str, run_id: int | None) -> None:
         self.database_url = database_url
         self.run_id = run_id
         self.store: Store | None = None
-        self.new_per_source: Counter[int] = Counter()
+        self.pending: Counter[str] = Counter()
+        self.flushed_at = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
@@ -60,13 +64,24 @@ class CrawlRecorder:
         self.store = Store(self.database_url)
 
     def spider_closed(self) -> None:
+        self.flush()
         if self.store is not None:
             self.store.close()
             self.store = None
 
     def _count(self, **deltas: int) -> None:
-        if self.store is not None and self.run_id is not None:
-            self.store.runs.add_counts(self.run_id, **deltas)
+        # Counters are written at most once a second (and at the end): a write per page would cost more
+        # than the page. Errors and source health are written at once.
+        self.pending.update({k: v for k, v in deltas.items() if v})
+        if time.monotonic() - self.flushed_at >= self.FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the counters gathered since the last flush."""
+        self.flushed_at = time.monotonic()
+        if self.store is not None and self.run_id is not None and self.pending:
+            self.store.runs.add_counts(self.run_id, **self.pending)
+        self.pending.clear()
 
     def response_received(self, **_: Any) -> None:
         self._count(pages_fetched=1)

@@ -151,18 +151,16 @@ class JudgeService:
             self.generation += 1
         self._own = {key for key in self._own if key > self._seen_up_to}
 
-    def _text_since(self) -> Any:
-        newest = self.store.judging.newest_time()
-        return None if newest is None else newest - self.judge.text_window
-
     def _warm_start(self) -> None:
         self.judge.load_outlet_lines(self.store.judging.outlet_lines())
-        self._observe(self.store.judging.judged(0, self._text_since()))
+        newest = self.store.judging.newest_time()
+        text_since = None if newest is None else newest - self.judge.text_window
+        self._observe(self.store.judging.judged(0, text_since))
         logger.info("judge warmed up with %d stored articles", self._seen_up_to)
 
     def catch_up(self) -> None:
-        """Take in articles other processes stored since we last looked."""
-        self._observe(self.store.judging.judged(self._seen_up_to, self._text_since()))
+        """Take in articles other processes stored since we last looked (with their texts: they are new)."""
+        self._observe(self.store.judging.judged(self._seen_up_to))
 
     def assess(self, item: ArticleItem) -> Judgement:
         """The judgement of an item about to be stored."""

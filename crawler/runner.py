@@ -186,6 +186,7 @@ def run_crawl(
                 sources=group,
                 max_items=settings.crawl.max_items_per_source,
                 max_age_days=settings.crawl.max_age_days,
+                extract_processes=settings.crawl.extract_processes,
             )
         process.start()
     except KeyboardInterrupt:

@@ -82,6 +82,9 @@ class Judgement:
     story_title: str = ""
     claims: tuple[ClaimMatch, ...] = field(default_factory=tuple)
     novelty: float | None = None
+    # `outlet_lines.line_hash` of each distinct line of the page: one more page of its outlet carried them
+    # (empty for copies, which are no evidence of boilerplate)
+    lines: tuple[str, ...] = ()
 
 
 class ClaimMatcher(Protocol):

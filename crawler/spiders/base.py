@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -21,7 +24,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import signals as our_signals
-from crawler.extract import extract_article
+from crawler.extract import Extracted, extract_article
 from crawler.failures import AlreadyStored, CrawlFailure, describe, diagnose, status_reason
 from crawler.feeds import Entry
 from crawler.items import ArticleItem
@@ -47,6 +50,7 @@ class SourceSpider(Spider):
         sources: Sequence[SourceSpec] = (),
         max_items: int = 200,
         max_age_days: int = 0,
+        extract_processes: int = 0,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -54,12 +58,46 @@ class SourceSpider(Spider):
         self.sources = list(sources)
         self.max_items = max_items
         self.max_age = timedelta(days=max_age_days) if max_age_days else None
+        if extract_processes < 0:
+            extract_processes = min(4, os.cpu_count() or 1)
+        self.extract_processes = extract_processes
+        self._extractors: Executor | None = None
+
+    # One pool per process, shared by the spiders of a crawl (they run side by side).
+    _shared_pool: ClassVar[tuple[Executor, int] | None] = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.stop_extractors, signal=signals.spider_closed)
         return spider
+
+    async def extract(self, html: str, url: str) -> Extracted:
+        """Extract off the reactor: in worker processes (other cores) when configured, else in a thread."""
+        if self.extract_processes > 1 and self._extractors is None:
+            shared = SourceSpider._shared_pool
+            if shared is None:
+                # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
+                context = multiprocessing.get_context("forkserver")
+                shared = (ProcessPoolExecutor(self.extract_processes, mp_context=context), 0)
+            SourceSpider._shared_pool = (shared[0], shared[1] + 1)
+            self._extractors = shared[0]
+        if self._extractors is not None:
+            return await asyncio.wrap_future(self._extractors.submit(extract_article, html, url))
+        return await asyncio.to_thread(extract_article, html, url)
+
+    def stop_extractors(self) -> None:
+        """Shut the extraction processes down with the spider."""
+        if self._extractors is None:
+            return
+        self._extractors = None
+        shared = SourceSpider._shared_pool
+        if shared is not None and shared[1] > 1:
+            SourceSpider._shared_pool = (shared[0], shared[1] - 1)
+        elif shared is not None:
+            SourceSpider._shared_pool = None
+            shared[0].shutdown(wait=True, cancel_futures=True)
 
     def request_dropped(self, request: Request) -> None:
         """A redirect back to a URL already requested is a loop (the duplicate filter drops it silently)."""
@@ -182,7 +220,7 @@ class SourceSpider(Spider):
                 yield item
             return
         # Extraction is CPU work; off the reactor thread, downloads keep flowing and timeouts stay honest.
-        extracted = await asyncio.to_thread(extract_article, response.text, response.url)
+        extracted = await self.extract(response.text, response.url)
         if not extracted.ok or not extracted.text.strip():
             failure = CrawlFailure("no_article", extracted.reason or describe("no_article"))
             for item in self._summary_or_failure(response, source, entry, failure):

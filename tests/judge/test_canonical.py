@@ -10,7 +10,10 @@ from crawler.judge.canonical import canonical_url, same_site, url_variants
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://www.example.com/news/a.html?utm_source=rss&utm_medium=feed", "https://example.com/news/a.html"),
+        (
+            "https://www.example.com/news/a.html?utm_source=rss&utm_medium=feed",
+            "https://example.com/news/a.html",
+        ),
         ("https://example.com/news/a.html#comments", "https://example.com/news/a.html"),
         ("https://m.example.com/news/a.html", "https://example.com/news/a.html"),
         ("https://amp.example.com/news/a.html", "https://example.com/news/a.html"),
@@ -29,17 +32,29 @@ def test_variants_share_one_canonical_url(url: str, expected: str) -> None:
 
 
 def test_content_parameters_are_kept() -> None:
-    assert canonical_url("https://example.com/article.php?id=42&page=2") == "https://example.com/article.php?id=42&page=2"
+    assert (
+        canonical_url("https://example.com/article.php?id=42&page=2")
+        == "https://example.com/article.php?id=42&page=2"
+    )
 
 
 def test_declared_canonical_on_the_same_site_wins() -> None:
-    assert canonical_url("https://example.com/amp/story-1", "/news/story-1") == "https://example.com/news/story-1"
-    assert canonical_url("https://m.example.com/s?id=1", "https://www.example.com/story/1") == "https://example.com/story/1"
+    assert (
+        canonical_url("https://example.com/amp/story-1", "/news/story-1")
+        == "https://example.com/news/story-1"
+    )
+    assert (
+        canonical_url("https://m.example.com/s?id=1", "https://www.example.com/story/1")
+        == "https://example.com/story/1"
+    )
 
 
 def test_declared_canonical_on_another_site_is_not_trusted() -> None:
     # A syndicated copy pointing at the original is a content duplicate, not the same URL.
-    assert canonical_url("https://aggregator.test/copy/9", "https://original.test/story") == "https://aggregator.test/copy/9"
+    assert (
+        canonical_url("https://aggregator.test/copy/9", "https://original.test/story")
+        == "https://aggregator.test/copy/9"
+    )
 
 
 def test_bad_declared_canonical_is_ignored() -> None:

@@ -1,0 +1,311 @@
+"""Judging end to end on real articles: serve the shared corpus as a news site, crawl it, score the export.
+
+    python -m benchmarks judging_real
+
+Every labelled article of `../shared/corpus/news/deepseek_stargate/` becomes a web page on 127.0.0.1
+(title, date and body; picker pages keep their site chrome as page content; each page declares its
+original URL as canonical, as the outlet's page would), listed in one RSS feed. `seedwatch crawl
+--source FEED --db TMP` crawls it in a subprocess, `seedwatch export --format jsonl` lists what was stored,
+and the exported fields (`relevant`, `claims`, `duplicate_of`) are scored like `judging_offline` does:
+relevance precision/recall, claim-pair precision/recall, stance accuracy (development and held-out
+halves and all), and duplicate recall per labelled pair kind with the false joins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from benchmarks._results import write_section
+from benchmarks.judging_offline import (
+    LabelledArticle,
+    Prediction,
+    corpus_dir,
+    halves,
+    load_corpus,
+    score,
+)
+
+CRAWL_TIMEOUT = 1800
+FAST_CRAWL = """
+[crawl]
+obey_robots = true
+download_delay = 0
+autothrottle = false
+concurrent_requests = 16
+concurrent_per_domain = 16
+max_items_per_source = 5000
+retry_times = 1
+"""
+
+
+def page_html(article: LabelledArticle, record: dict[str, Any]) -> str:
+    """One article as a plain news page: title, date, body paragraphs, canonical link."""
+    paragraphs = "\n".join(
+        f"<p>{html.escape(line)}</p>" for line in article.text.splitlines() if line.strip()
+    )
+    canonical = record.get("url") or ""
+    date = str(record.get("date") or "")[:10]
+    lang = "zh" if article.lang == "zh" else "en"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(article.title)}</title>"
+        + (f'<link rel="canonical" href="{html.escape(canonical)}">' if canonical else "")
+        + (f'<meta property="article:published_time" content="{date}">' if date else "")
+        + f"</head><body><article><h1>{html.escape(article.title)}</h1>"
+        + (f'<time datetime="{date}">{date}</time>' if date else "")
+        + f"\n{paragraphs}\n</article></body></html>"
+    )
+
+
+def _pub_date(record: dict[str, Any]) -> str:
+    try:
+        day = datetime.fromisoformat(str(record.get("date") or "")[:10]).replace(tzinfo=UTC)
+    except ValueError:
+        day = datetime(2025, 2, 1, tzinfo=UTC)
+    return format_datetime(day)
+
+
+def feed_xml(base: str, articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]]) -> str:
+    """An RSS 2.0 feed listing every page."""
+    items = "".join(
+        f"<item><title>{html.escape(a.title)}</title><link>{base}/a/{a.id}.html</link>"
+        f"<guid>{base}/a/{a.id}.html</guid><pubDate>{_pub_date(records[a.id])}</pubDate></item>"
+        for a in articles
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Corpus</title>'
+        f"<link>{base}/</link><description>shared corpus</description>{items}</channel></rss>"
+    )
+
+
+@contextmanager
+def serve(pages: dict[str, tuple[str, bytes]]) -> Iterator[str]:
+    """Serve path -> (content type, body) on 127.0.0.1 (free port); yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", page[0])
+            self.send_header("Content-Length", str(len(page[1])))
+            self.end_headers()
+            self.wfile.write(page[1])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def build_site(
+    articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]]
+) -> dict[str, tuple[str, bytes]]:
+    """Every page of the site (the feed is added once the base URL is known)."""
+    pages = {"/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n")}
+    for article in articles:
+        pages[f"/a/{article.id}.html"] = (
+            "text/html; charset=utf-8",
+            page_html(article, records[article.id]).encode(),
+        )
+    return pages
+
+
+def crawl_and_export(feed: str, workdir: Path) -> list[dict[str, Any]]:
+    """Run `seedwatch crawl` then `seedwatch export` as a user would; the exported records."""
+    database = f"sqlite:///{workdir / 'judging_real.db'}"
+    config = workdir / "fast.toml"
+    config.write_text(FAST_CRAWL, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
+    crawl = subprocess.run(
+        ["seedwatch", "crawl", "--source", feed, "--db", database, "--config", str(config)],
+        capture_output=True, text=True, timeout=CRAWL_TIMEOUT, env=env, check=False,
+    )  # fmt: skip
+    if crawl.returncode != 0:
+        raise RuntimeError(f"seedwatch crawl failed ({crawl.returncode}):\n{crawl.stderr[-3000:]}")
+    output = workdir / "export.jsonl"
+    export = subprocess.run(
+        ["seedwatch", "export", "--format", "jsonl", "--db", database, "--config", str(config),
+         "-o", str(output)],
+        capture_output=True, text=True, timeout=600, env=env, check=False,
+    )  # fmt: skip
+    if export.returncode != 0:
+        raise RuntimeError(f"seedwatch export failed ({export.returncode}):\n{export.stderr[-3000:]}")
+    return [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def predictions_from_export(
+    articles: Sequence[LabelledArticle], exported: Sequence[dict[str, Any]], base: str
+) -> tuple[dict[str, Prediction], list[str]]:
+    """What the crawl said about each corpus article; articles it did not store count as not relevant."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for record in exported:
+        url = str(record.get("url") or "")
+        if url.startswith(f"{base}/a/") and url.endswith(".html"):
+            by_id[url[len(base) + 3 : -5]] = record
+    predictions: dict[str, Prediction] = {}
+    missing: list[str] = []
+    for article in articles:
+        found = by_id.get(article.id)
+        if found is None:
+            missing.append(article.id)
+            predictions[article.id] = Prediction(False, {}, {}, "not stored")
+            continue
+        record = found
+        claims = {c["id"]: c["stance"] for c in record.get("claims") or []}
+        evidence = {c["id"]: c.get("evidence", "") for c in record.get("claims") or []}
+        predictions[article.id] = Prediction(
+            bool(record.get("relevant")), claims, evidence, record.get("irrelevant_reason")
+        )
+    return predictions, missing
+
+
+def duplicate_groups(
+    exported: Sequence[dict[str, Any]], records: dict[str, dict[str, Any]], base: str
+) -> dict[str, str]:
+    """Corpus id -> the URL of the copy it ends up with (its own when it is an original).
+
+    An article the crawl did not store because its canonical URL was already stored joins that one."""
+    url_of: dict[str, str] = {}
+    parent: dict[str, str] = {}
+    canonical_owner: dict[str, str] = {}
+    for record in exported:
+        url = str(record.get("url") or "")
+        parent[url] = str(record.get("duplicate_of") or url)
+        if record.get("canonical_url"):
+            canonical_owner[str(record["canonical_url"])] = url
+
+    def root(url: str) -> str:
+        seen = set()
+        while parent.get(url, url) != url and url not in seen:
+            seen.add(url)
+            url = parent[url]
+        return url
+
+    for corpus_id, record in records.items():
+        own = f"{base}/a/{corpus_id}.html"
+        if own in parent:
+            url_of[corpus_id] = root(own)
+        elif record.get("url") and str(record["url"]) in canonical_owner:
+            url_of[corpus_id] = root(canonical_owner[str(record["url"])])
+    return url_of
+
+
+def score_duplicates(pairs: Sequence[dict[str, Any]], groups: dict[str, str],
+                     records: dict[str, dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """Recall per labelled pair kind, and joins between articles of different labelled groups."""
+    found: dict[str, list[int]] = {}
+    for pair in pairs:
+        a, b = pair["a"], pair["b"]
+        joined = a in groups and b in groups and groups[a] == groups[b]
+        found.setdefault(pair["kind"], [0, 0])
+        found[pair["kind"]][0] += joined
+        found[pair["kind"]][1] += 1
+    members: dict[str, list[str]] = {}
+    for corpus_id, group in groups.items():
+        members.setdefault(group, []).append(corpus_id)
+    false_joins = []
+    for group_members in members.values():
+        for i, a in enumerate(group_members):
+            for b in group_members[i + 1 :]:
+                ga, gb = records[a].get("dup_group"), records[b].get("dup_group")
+                if ga is not None and gb is not None and ga != gb:
+                    false_joins.append((a, b))
+    return {"recall": found, "false_joins": false_joins}
+
+
+def report(results: dict[str, dict[str, Any]], duplicates: dict[str, Any], missing: list[str],
+           stored: int, seconds: float) -> str:  # fmt: skip
+    """The Markdown section for results.md."""
+    lines = [
+        "The labelled articles of `../shared/corpus/news/deepseek_stargate` served on 127.0.0.1 as pages "
+        "with an RSS feed, crawled with `seedwatch crawl --source FEED`, scored from "
+        "`seedwatch export --format jsonl` (`relevant`, `claims`, `duplicate_of`). "
+        "Halves as in `judging_offline`.",
+        "",
+        "| half | articles | relevance P | relevance R | claims P | claims R | stance acc. |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    keys = ("relevance_precision", "relevance_recall", "claim_precision", "claim_recall", "stance_accuracy")
+    for name, figures in results.items():
+        lines.append(
+            f"| {name} | {figures['articles']} | " + " | ".join(f"{figures[k]:.3f}" for k in keys) + " |"
+        )
+    lines += ["", "Duplicate recall per labelled pair kind (pairs joined / pairs):", ""]
+    for kind, (joined, total) in sorted(duplicates["recall"].items()):
+        lines.append(f"- `{kind}`: {joined}/{total} = {joined / total:.3f}")
+    joins = duplicates["false_joins"]
+    lines.append(
+        f"- joins across different labelled duplicate groups: {len(joins)} {joins[:10] if joins else ''}"
+    )
+    lines += ["", f"Stored {stored} records; corpus articles not stored: {len(missing)} {missing[:20]}.",
+              f"Crawl and export took {seconds:.0f} s."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve, crawl, export, score; write the section of results.md."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.judging_real", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
+    args = parser.parse_args(argv if argv is not None else [])
+    folder = corpus_dir()
+    if folder is None:
+        print(
+            "judging_real: ../shared/corpus/news/deepseek_stargate is absent; nothing measured",
+            file=sys.stderr,
+        )
+        return 0
+    articles = load_corpus(folder)
+    records = {}
+    for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            records[record["id"]] = record
+    pairs = json.loads((folder / "near_duplicate_pairs.json").read_text(encoding="utf-8"))
+    pages = build_site(articles, records)
+    started = time.perf_counter()
+    with serve(pages) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
+        pages["/feed.xml"] = ("application/rss+xml", feed_xml(base, articles, records).encode())
+        exported = crawl_and_export(f"{base}/feed.xml", Path(tmp))
+        seconds = time.perf_counter() - started
+        predictions, missing = predictions_from_export(articles, exported, base)
+        groups = duplicate_groups(exported, records, base)
+    dev, held_out = halves(articles)
+    results = {"development": score(dev, predictions), "held-out": score(held_out, predictions),
+               "all": score(articles, predictions)}  # fmt: skip
+    duplicates = score_duplicates(pairs, groups, records)
+    body = report(results, duplicates, missing, len(exported), seconds)
+    print(body)
+    if not args.no_write:
+        write_section("judging_real", "Judging on real articles, end to end (crawl + export)", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,296 @@
+"""Article body by agreement: several extractors read the page, one cheap step combines what they say.
+
+`gather_candidates` runs the expensive part once per page: trafilatura in precision and in balanced mode,
+trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's
+baseline. `combine` then builds the body from those candidates under a `Tuning`:
+
+1. take the precision extraction, unless it kept almost nothing of what balanced mode found (then
+   precision mode locked onto the wrong block, e.g. a print notice);
+2. complete it: article bodies split over several sibling blocks (one per ad slot) lose every block but
+   the first; jusText paragraphs with the same DOM path as the kept ones, under the same ancestor, are
+   added back when together they are a real share of the body (a lone bio or form notice is not);
+3. drop short lines that no independent extractor has (stray captions, widgets), lines that repeat the
+   headline, and short lines that read as boilerplate (share bars, "Read more", newsletter sign-ups).
+
+Pure: no I/O, no network. Tuned and cross-validated by `benchmarks/extraction.py`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import logging
+import re
+from collections import Counter
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any
+
+import justext  # type: ignore[import-untyped]
+import lxml.html
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.baseline import baseline
+from trafilatura.readability_lxml import Document as ReadabilityDocument
+from trafilatura.settings import Document as TrafilaturaDocument
+
+logger = logging.getLogger(__name__)
+
+# Tokens for agreement between extractors: Latin words, and single CJK characters (a Chinese sentence
+# has no spaces, so a word regex would make one token of it).
+_CJK_CHAR = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+_TOKEN = re.compile(rf"{_CJK_CHAR}|(?:(?!{_CJK_CHAR})[^\W_])+")
+_SHINGLE = 4
+
+_BOILERPLATE = re.compile(
+    r"""(?ix)
+    ^(read|see|watch|listen\ to)\ (more|also|next)(\s*[:：»>|-].*|\W*)$
+  | ^(don'?t\ miss|related(\ (articles?|stories|posts|content|coverage|links))?|recommended(\ for\ you)?
+      |most\ (read|popular|viewed|shared)|trending(\ now)?|you\ may\ also\ like|also\ read
+      |further\ reading|more\ from\ [^.!?]{1,40})\s*:?\s*$
+  | ^related:\ | ^also\ on\ \S+\s
+  | ^(did\ you\ )?(like|enjoy)d?\ this\ (story|article|post)\b
+  | \bshare\ (this|it)\b.{0,30}\b(story|article|post|friend)\b
+  | \b(sign\ up|subscribe)\b.{0,80}\bnewsletters?\b | \bnewsletters?\b.{0,60}\b(sign\ up|subscribe|inbox)\b
+  | ^(advertisement|advertising|sponsored(\ content)?|anzeige|publicidad|publicité|广告)\s*$
+  | ^-?\s*(order\ reprints|print(\ article)?|share|tweet|e-?mail|facebook|twitter|whatsapp|linkedin
+      |pinterest|weibo|wechat|微信|微博|分享)\s*$
+  | ^(tell\ us\ what\ you\ think|leave\ a\ (comment|reply)|post\ a\ comment|\d*\s*comments?
+      |show\ comments|view\ comments)\W*$
+  | ^follow\ (us|@\w+)\ on\b
+  | this\ copy\ is\ for\ your\ personal,?\ non-commercial\ use
+  | \ball\ rights\ reserved\b | ^(©|\(c\)|copyright\ ©?)\s*\d{4} | 版权所有
+  | \[(insight|video|pictures|poll|reaction|news|latest|analysis|revealed|photos|comment)\]\s*\|?\s*$
+  | ^(accept|allow)\ (all\ )?cookies\b | \bwe\ use\ cookies\b | \bcookie\ (policy|settings|preferences)\b
+  | ^(责任编辑|编辑|来源|图片来源|摄影)[:：]
+  | ^(photo|picture|image|foto|video)s?(\ credit)?\s*[:：|]\s*\S.{0,80}$
+  | ^(by|von|par|por)\ (?-i:[A-Z][\w.'’-]*)(\ (?-i:[A-Z][\w.'’-]*)){0,3}
+    (\s*(,|and|&)\s*(?-i:[A-Z][\w.'’-]*)(\ (?-i:[A-Z][\w.'’-]*)){0,3})*\s*$
+    """
+)
+_DATELINE = re.compile(
+    r"""(?ix)
+    ^(updated|published|posted|last\ (updated|modified)|first\ published)\b.{0,60}$
+  | ^\d{4}-\d{2}-\d{2}([t\ ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|z)?)?$
+    """
+)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The thresholds of `combine`; defaults chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
+
+    fallback_ratio: float = 0.2  # precision output under this share of balanced output: use balanced
+    completion_ratio: float = 0.3  # added paragraphs must make at least this share of the body
+    completion_levels: int = 2  # how far above the kept paragraphs' common ancestor completion may look
+    vote_max_tokens: int = 40  # lines at least this long are kept without asking the other extractors
+    vote_support: float = 0.5  # share of a line's shingles another extractor must have to vote for it
+    boilerplate_max_tokens: int = 30  # only lines this short can be dropped as boilerplate
+    drop_boilerplate: bool = True
+    drop_title: bool = True
+
+
+DEFAULT_TUNING = Tuning()
+
+
+@dataclass(frozen=True)
+class JusTextParagraph:
+    """One jusText paragraph: its text, absolute XPath, tag path and class (good, bad, short, ...)."""
+
+    text: str
+    xpath: str
+    dom_path: str
+    good: bool
+
+
+@dataclass
+class Candidates:
+    """What each extractor found on one page, plus trafilatura's metadata document (or None)."""
+
+    precision: str = ""
+    balanced: str = ""
+    readability: str = ""
+    baseline: str = ""
+    justext: list[JusTextParagraph] = field(default_factory=list)
+    metadata: Any = None
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased Latin words and single CJK characters of `text`."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+class _Support:
+    """How much of a line another extractor's text contains."""
+
+    def __init__(self, text: str) -> None:
+        toks = tokens(text)
+        self.shingles = {tuple(toks[i : i + _SHINGLE]) for i in range(len(toks) - _SHINGLE + 1)}
+        self.joined = " " + " ".join(toks) + " "
+
+    def of(self, line_tokens: list[str]) -> float:
+        """Share of the line's shingles found (1 or 0 for lines shorter than a shingle)."""
+        if len(line_tokens) < _SHINGLE:
+            return 1.0 if " " + " ".join(line_tokens) + " " in self.joined else 0.0
+        shingles = {tuple(line_tokens[i : i + _SHINGLE]) for i in range(len(line_tokens) - _SHINGLE + 1)}
+        return len(shingles & self.shingles) / len(shingles)
+
+
+def gather_candidates(tree: HtmlElement, url: str | None) -> Candidates:
+    """Run every extractor on a parsed page; an extractor that fails leaves its candidate empty."""
+    found = Candidates()
+    common: dict[str, Any] = {"url": url, "include_comments": False, "deduplicate": False}
+    try:
+        document = trafilatura.bare_extraction(tree, favor_precision=True, with_metadata=True, **common)
+    except Exception as error:  # a third-party extractor must not take the page down
+        logger.debug("trafilatura (precision) failed on %s: %s", url, error)
+        document = None
+    if isinstance(document, TrafilaturaDocument):
+        found.precision = document.text or ""
+        document.body = document.commentsbody = None  # keep the metadata, not two copies of the tree
+        found.metadata = document
+    found.balanced = _safe(lambda: trafilatura.extract(tree, **common) or "", url, "trafilatura")
+    found.readability = _safe(lambda: _readability_text(tree), url, "readability")
+    found.baseline = _safe(lambda: baseline(tree)[1] or "", url, "baseline")
+    # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
+    if sum(1 for _ in tree.iter()) <= MAX_JUSTEXT_ELEMENTS:
+        found.justext = _safe(lambda: _justext_paragraphs(tree), url, "justext") or []
+    return found
+
+
+def _safe(run: Any, url: str | None, name: str) -> Any:
+    try:
+        return run()
+    except Exception as error:  # a third-party extractor must not take the page down
+        logger.debug("%s failed on %s: %s", name, url, error)
+        return None
+
+
+def _readability_text(tree: HtmlElement) -> str:
+    summary = ReadabilityDocument(deepcopy(tree), min_text_length=25).summary()
+    return str(lxml.html.fromstring(summary).text_content()) if summary.strip() else ""
+
+
+_STOPLIST: frozenset[str] | None = None
+MAX_REVISED_PARAGRAPHS = 2000
+MAX_JUSTEXT_ELEMENTS = 20_000
+
+
+def _stoplist() -> frozenset[str]:
+    # Every language's stop words: pages arrive in any language and jusText needs them to judge prose.
+    global _STOPLIST
+    if _STOPLIST is None:
+        _STOPLIST = frozenset(w for lang in justext.get_stoplists() for w in justext.get_stoplist(lang))
+    return _STOPLIST
+
+
+def _justext_paragraphs(tree: HtmlElement) -> list[JusTextParagraph]:
+    from justext.core import (  # type: ignore[import-untyped]
+        ParagraphMaker,
+        classify_paragraphs,
+        preprocessor,
+        revise_paragraph_classification,
+    )
+
+    paragraphs = ParagraphMaker.make_paragraphs(preprocessor(deepcopy(tree)))
+    classify_paragraphs(paragraphs, _stoplist())
+    # jusText's context revision is quadratic in short paragraphs: a page with thousands of comments
+    # would take minutes. Such pages keep the first, context-free classification.
+    if len(paragraphs) <= MAX_REVISED_PARAGRAPHS:
+        revise_paragraph_classification(paragraphs)
+    return [JusTextParagraph(p.text, p.xpath, p.dom_path, p.class_type == "good") for p in paragraphs]
+
+
+def combine(found: Candidates, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
+    """The article body, one paragraph per line, from the candidates of one page."""
+    primary = found.precision
+    if not primary.strip() or len(primary) < tuning.fallback_ratio * len(found.balanced):
+        primary = found.balanced
+    lines = [line.strip() for line in primary.splitlines() if line.strip()]
+    lines = _complete(lines, found.justext, tuning)
+    return "\n".join(_filter_lines(lines, found, title, tuning))
+
+
+def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuning) -> list[str]:
+    """Add back same-path sibling paragraphs that the primary extraction left out."""
+    body = _Support("\n".join(lines))
+    matched = [i for i, p in enumerate(paragraphs) if (t := tokens(p.text)) and body.of(t) >= 0.8]
+    paths = {path for path, n in Counter(paragraphs[i].dom_path for i in matched).items() if n >= 2}
+    if not paths:
+        return lines
+    kept = [paragraphs[i].xpath.rsplit("/", 1)[0] for i in matched if paragraphs[i].dom_path in paths]
+    root_steps = _common_prefix([k.split("/") for k in kept])
+    root = "/".join(root_steps[: max(3, len(root_steps) - tuning.completion_levels)]) + "/"
+    matched_set = set(matched)
+    added = [
+        i
+        for i, p in enumerate(paragraphs)
+        if i not in matched_set
+        and p.good
+        and p.dom_path in paths
+        and p.xpath.startswith(root)
+        and len(t := tokens(p.text)) >= 10
+        and body.of(t) < 0.5
+    ]
+    if sum(len(paragraphs[i].text) for i in added) < tuning.completion_ratio * sum(map(len, lines)):
+        return lines
+    return _insert_in_order(lines, paragraphs, matched, added)
+
+
+def _common_prefix(paths: list[list[str]]) -> list[str]:
+    prefix: list[str] = []
+    for steps in zip(*paths, strict=False):
+        if len(set(steps)) != 1:
+            break
+        prefix.append(steps[0])
+    return prefix
+
+
+def _insert_in_order(
+    lines: list[str], paragraphs: list[JusTextParagraph], matched: list[int], added: list[int]
+) -> list[str]:
+    """Put each added paragraph after the line of the nearest kept paragraph before it in the page."""
+    supports = [_Support(line) for line in lines]
+
+    @functools.cache
+    def line_of(index: int) -> int:
+        head = tokens(paragraphs[index].text)[:20]
+        return next((j for j, s in enumerate(supports) if s.of(head) >= 0.5), len(lines) - 1)
+
+    ordered = sorted(matched)
+    after: dict[int, list[str]] = {}
+    for index in added:
+        position = bisect.bisect_left(ordered, index)
+        anchor = line_of(ordered[position - 1]) if position else -1
+        after.setdefault(anchor, []).append(paragraphs[index].text.strip())
+    result = list(after.get(-1, []))
+    for j, line in enumerate(lines):
+        result.append(line)
+        result.extend(after.get(j, []))
+    return result
+
+
+def _filter_lines(lines: list[str], found: Candidates, title: str, tuning: Tuning) -> list[str]:
+    """Drop headline repeats, boilerplate lines and short lines no other extractor has."""
+    voters = [_Support(text) for text in (found.readability, found.baseline, _justext_text(found))]
+    title_tokens = tokens(title)
+    kept: list[str] = []
+    for line in lines:
+        toks = tokens(line)
+        if not toks or (tuning.drop_title and toks == title_tokens):
+            continue
+        if tuning.drop_boilerplate and len(toks) <= tuning.boilerplate_max_tokens and is_boilerplate(line):
+            continue
+        if len(toks) >= tuning.vote_max_tokens or any(v.of(toks) >= tuning.vote_support for v in voters):
+            kept.append(line)
+    return kept
+
+
+def _justext_text(found: Candidates) -> str:
+    return "\n".join(p.text for p in found.justext if p.good)
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a short line that reads as page furniture: share bars, "Read more", sign-ups, datelines."""
+    text = line.strip().lstrip("-•*· ").strip()
+    return bool(_BOILERPLATE.search(text) or _DATELINE.search(text))

@@ -1,0 +1,331 @@
+"""What an article says about a seed's claims: supports, disputes or only mentions each, with evidence.
+
+The claims file (seeds/NAME/claims.yaml, schema at its top) carries everything language-specific: the
+words of each claim in Chinese and English, the names of its people and organisations, the numbers it
+asserts. Matching is then the same for every language: each sentence is tested against each claim's
+patterns, and its numbers are compared with the claim's (`crawler.judge.numbers`), across languages,
+currencies and units. Offline, deterministic, no model.
+
+Errors::
+
+    ValueError
+     └── ClaimsFileError   (a claims file that cannot be used; names file, claim id and field)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
+from crawler.judge.numbers import Quantity, compare, extract_quantities
+from crawler.judge.text import split_paragraphs, split_sentences
+from crawler.judge.types import ClaimMatch, Stance
+
+__all__ = ["Claim", "ClaimSet", "ClaimsFileError", "load_claim_set", "parse_claim_set"]
+
+logger = logging.getLogger(__name__)
+
+# Scores of the kinds of evidence: a number that agrees or conflicts is the strongest.
+SCORE_NUMBER = 0.9
+SCORE_PATTERN = 0.75
+SCORE_DOUBT = 0.65
+SCORE_MENTION = 0.55
+NEAR_PENALTY = 0.1  # the claim's subject is named only in the paragraph or title, not the sentence
+_RANK: dict[Stance, int] = {"disputes": 3, "supports": 2, "mentions": 1}
+MAX_EVIDENCE = 400
+_ANAPHOR = re.compile(
+    r"这一?(?:数字|说法|数据|估算|结论)|该(?:数字|说法|数据)|此说法|这个数字|这种说法"
+    r"|\b(?:this|that|the|these) (?:figure|number|claim|estimate|figures|numbers|claims)\b|\bwhich\b|\bit\b",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(r"(?:而|但|却|可是|反观|相比之下|while\b|whereas\b|but\b)", re.IGNORECASE)
+_LEADS_IN = re.compile(
+    r"(?:认为|表示|称|指出|说|觉得|怀疑|质疑|担心|\bthat|\bwhether|[:：])\s*$", re.IGNORECASE
+)
+_CLAUSE = re.compile(
+    r"[，,；;：:]\s*|\s+(?:but|while|whereas|although|though|however)\s+|但是?|不过|然而|尽管"
+)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    paragraph: str
+    quantities: tuple[Quantity, ...]
+    previous: str = ""
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    stance: Stance
+    score: float
+
+
+@lru_cache(maxsize=1 << 16)
+def _found(group: Group, text: str) -> bool:
+    """Whether a group's words occur in a text; remembered, since every claim asks about every sentence
+    and the paragraph around it, and many claims share their groups."""
+    return group.search(text) is not None
+
+
+def _hit(group: Group | None, text: str) -> bool:
+    return group is not None and _found(group, text)
+
+
+def _matches(pattern: Pattern, text: str) -> bool:
+    return all(_found(group, text) for group in pattern)
+
+
+def _any(patterns: tuple[Pattern, ...], text: str) -> bool:
+    return any(_matches(pattern, text) for pattern in patterns)
+
+
+class ClaimSet:
+    """The claims of one seed, able to find them in articles (implements `ClaimMatcher`)."""
+
+    def __init__(self, document: ClaimsDocument, *, min_score: float = 0.5) -> None:
+        self.seed = document.seed
+        self.language = document.language
+        self.draft = document.draft
+        self.claims = document.claims
+        self.doubt = document.doubt
+        self.min_score = min_score
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+    def match(self, title: str, text: str, lang: str = "") -> list[ClaimMatch]:
+        """The seed's claims this article addresses, each with stance, score and evidence sentence."""
+        sentences = self._sentences(title, text)
+        whole = f"{title}\n{text}"
+        kinds = {(q.kind, q.unit) for sentence in sentences for q in sentence.quantities}
+        best: dict[str, tuple[_Verdict, str]] = {}
+        for claim in self.claims:
+            if claim.about is not None and not _hit(claim.about, whole):
+                continue
+            feasible = _feasible(claim, whole, kinds)
+            if not (feasible.asserts or feasible.touches or feasible.disputes or feasible.quantities):
+                continue
+            for sentence in sentences:
+                verdict = self._judge(feasible, sentence, title, doubt_groups=claim.groups)
+                if verdict is None:
+                    continue
+                current = best.get(claim.id)
+                if current is None or (_RANK[verdict.stance], verdict.score) > (
+                    _RANK[current[0].stance],
+                    current[0].score,
+                ):
+                    best[claim.id] = (verdict, sentence.text)
+        return [
+            ClaimMatch(claim_id, verdict.stance, round(verdict.score, 3), _clip(evidence), self.seed)
+            for claim_id, (verdict, evidence) in best.items()
+            if verdict.score >= self.min_score
+        ]
+
+    def covers(self, sentence: str) -> bool:
+        """Whether a sentence restates (or addresses) any of the seed's claims."""
+        parsed = _Sentence(sentence, sentence, tuple(extract_quantities(sentence)))
+        return any(self._judge(claim, parsed, "", require_about=False) is not None for claim in self.claims)
+
+    def judge_sentence(self, claim_id: str, sentence: str) -> Stance | None:
+        """The stance one sentence on its own takes on one claim, or None (for tests and tuning)."""
+        claim = next((c for c in self.claims if c.id == claim_id), None)
+        if claim is None:
+            raise KeyError(f"no claim {claim_id!r} in seed {self.seed!r}")
+        verdict = self._judge(claim, _Sentence(sentence, sentence, tuple(extract_quantities(sentence))), "")
+        return verdict.stance if verdict else None
+
+    @staticmethod
+    def _sentences(title: str, text: str) -> list[_Sentence]:
+        found: list[_Sentence] = []
+        if title.strip():
+            found.append(_Sentence(title.strip(), title.strip(), tuple(extract_quantities(title))))
+        previous = ""
+        for paragraph in split_paragraphs(text):
+            for sentence in split_sentences(paragraph):
+                found.append(_Sentence(sentence, paragraph, tuple(extract_quantities(sentence)), previous))
+                previous = sentence
+        return found
+
+    def _judge(
+        self,
+        claim: Claim,
+        sentence: _Sentence,
+        title: str,
+        *,
+        require_about: bool = True,
+        doubt_groups: tuple[Group, ...] | None = None,
+    ) -> _Verdict | None:
+        """The stance one sentence takes on one claim, or None when it does not address it."""
+        text = sentence.text
+        about_here = claim.about is None or _hit(claim.about, text)
+        if (
+            require_about
+            and not about_here
+            and not (_hit(claim.about, sentence.paragraph) or _hit(claim.about, title))
+        ):
+            return None
+        other_subject = _hit(claim.others, text)
+        if other_subject and not about_here:
+            return None
+        penalty = 0.0 if about_here else NEAR_PENALTY
+        agree, conflict = self._numbers(claim, sentence.quantities, text)
+        # A figure contradicts the claim only when the sentence names what the claim is about, and no
+        # other subject the figure could belong to.
+        conflict = conflict and about_here and not agree and not other_subject
+        asserted = agree or _any(claim.asserts, text)
+        touched = asserted or conflict or _any(claim.touches, text)
+        # With figures to go by, a correction must be about the claim's subject or its figure, named in
+        # this sentence or the one before ("It cost $5.6m. That leaves out research.").
+        grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
+        if grounded and _any_in_clauses(claim.disputes, text):
+            return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
+        if conflict:
+            return _Verdict("disputes", SCORE_NUMBER - penalty)
+        if touched and claim.doubt and self._doubted(claim, text, doubt_groups or claim.groups):
+            return _Verdict("disputes", SCORE_DOUBT - penalty)
+        if asserted:
+            return _Verdict("supports", (SCORE_NUMBER if agree else SCORE_PATTERN) - penalty)
+        if touched:
+            return _Verdict("mentions", SCORE_MENTION - penalty)
+        return None
+
+    def _grounds(self, claim: Claim, previous: str) -> bool:
+        """Whether the previous sentence names the claim's subject or states its figure."""
+        if not previous:
+            return False
+        if _hit(claim.about, previous):
+            return True
+        return self._numbers(claim, tuple(extract_quantities(previous)), previous)[0]
+
+    def _doubted(self, claim: Claim, text: str, groups: tuple[Group, ...]) -> bool:
+        """Whether a word of doubt bears on the claim: it stands in a clause (or the clause before one)
+        that names the claim's subject, one of its words or a figure comparable with the claim's."""
+        if self.doubt is None or not _found(self.doubt, text):
+            return False
+        for window in _doubt_windows(text, self.doubt):
+            if any(_found(group, window) for group in groups):
+                return True
+            agree, conflict = self._numbers(claim, tuple(extract_quantities(window)), window)
+            if agree or conflict:
+                return True
+        return False
+
+    @staticmethod
+    def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, bool]:
+        """Whether the text has a figure that agrees with the claim's, and one that conflicts."""
+        agree = conflict = False
+        for spec in claim.quantities:
+            if spec.context and not _any(spec.context, text):
+                continue
+            for found in quantities:
+                verdict = compare(spec.quantity, found)
+                agree = agree or verdict == "agree"
+                conflict = conflict or (verdict == "conflict" and spec.conflict_disputes)
+        return agree, conflict
+
+
+def _feasible(claim: Claim, text: str, kinds: set[tuple[str, str]]) -> Claim:
+    """The claim without the patterns and figures that cannot match anywhere in this article (a large
+    saving: most claims have nothing to do with most articles)."""
+
+    def keep(patterns: tuple[Pattern, ...]) -> tuple[Pattern, ...]:
+        return tuple(p for p in patterns if _matches(p, text))
+
+    money = any(kind == "money" for kind, _ in kinds)
+    quantities = tuple(
+        spec
+        for spec in claim.quantities
+        if (spec.quantity.kind, spec.quantity.unit) in kinds or (spec.quantity.kind == "money" and money)
+    )
+    return replace(
+        claim,
+        asserts=keep(claim.asserts),
+        touches=keep(claim.touches),
+        disputes=keep(claim.disputes),
+        quantities=quantities,
+    )
+
+
+def _clause_windows(text: str) -> list[str]:
+    """Each clause of a sentence joined with the clause after it ("有人怀疑，成本远不止于此")."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()] or [text]
+    return [" ".join(clauses[i : i + 2]) for i in range(len(clauses))]
+
+
+def _doubt_windows(text: str, doubt: Group) -> list[str]:
+    """The clause with a word of doubt; with the clause after it when that says what is doubted ("有人
+    怀疑，成本远不止于此"), and with the clause before it when the doubt refers back to it ("成本为558万
+    美元，但这一数字受到质疑"). A clause that turns to something else ("而…", "while…") stays apart."""
+    clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()] or [text]
+    windows = []
+    for index, clause in enumerate(clauses):
+        if not _found(doubt, clause):
+            continue
+        windows.append(clause)
+        following = clauses[index + 1] if index + 1 < len(clauses) else ""
+        if following and not _CONTRAST.match(following) and (len(clause) <= 10 or _LEADS_IN.search(clause)):
+            windows.append(f"{clause} {following}")
+        if index and _ANAPHOR.search(clause):
+            windows.append(f"{clauses[index - 1]} {clause}")
+    return windows
+
+
+def _any_in_clauses(patterns: tuple[Pattern, ...], text: str) -> bool:
+    """Whether a pattern matches within two neighbouring clauses of the sentence."""
+    if not _any(patterns, text):
+        return False
+    return any(_any(patterns, window) for window in _clause_windows(text))
+
+
+def _clip(sentence: str) -> str:
+    """The evidence sentence, verbatim, cut at a word boundary when very long."""
+    if len(sentence) <= MAX_EVIDENCE:
+        return sentence
+    cut = sentence[:MAX_EVIDENCE]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > MAX_EVIDENCE // 2 else cut) + "…"
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML with YAML 1.2 booleans ("no", "on" and "off" are words) and dates left as text, so a bad date
+    is reported with its field rather than as a YAML error."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, "tag:yaml.org,2002:timestamp")]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def parse_claim_set(text: str, source: str = "<claims>", *, min_score: float = 0.5) -> ClaimSet:
+    """A claim set from the text of a claims file; `source` names it in errors."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise ClaimsFileError(f"{source}: not valid YAML: {exc}") from None
+    return ClaimSet(parse_claims(data, source), min_score=min_score)
+
+
+def load_claim_set(path: str | Path, *, min_score: float = 0.5) -> ClaimSet:
+    """Read and compile a seed's claims file (a folder means its claims.yaml)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "claims.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ClaimsFileError(f"{path}: cannot read the claims file: {exc.strerror or exc}") from None
+    return parse_claim_set(text, str(path), min_score=min_score)

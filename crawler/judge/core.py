@@ -1,0 +1,238 @@
+"""`Judge`: every judgement applied to one article at a time, in the order articles arrive.
+
+For each article, `assess` says (without changing anything):
+- `duplicate`: an exact copy (same normalised text), a near copy (MinHash/LSH over character shingles
+  after the outlet's boilerplate lines are removed) or a translation (zh <-> en) of an earlier article.
+  `of` is always the *first-seen* article of the group (the root), never a copy of a copy: stored verdicts
+  stay right when more copies arrive, and the digest picks the most complete copy of a group itself;
+- for a relevant article: `story` (an existing story id, or None for a new story titled `story_title`; a
+  copy joins its original's story), `claims` from the seeds' matchers, `novelty` (a translation is 0);
+- `lines`: the hashes of its lines, for the caller to count in `outlet_lines`.
+
+The caller stores the article (creating the story row when `story` is None and `story_title` is set) and
+then calls `index` with the stored id and story id. At start-up it rebuilds the state from storage:
+`load_outlet_lines` with the stored counts, then `observe` for each stored article in the order they were
+judged; articles older than `text_window` before the newest one may be observed with an empty text (only
+their signature and hash are needed). All state is in memory; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crawler.config import JudgeSettings
+from crawler.judge.dedup import NearDuplicateIndex, OutletLines, exact_key
+from crawler.judge.features import Anchors, anchors, term_counts
+from crawler.judge.minhash import Signature, SignatureError
+from crawler.judge.novelty import NoveltyIndex
+from crawler.judge.stories import StoryIndex, Vector
+from crawler.judge.text import content_hash, split_sentences
+from crawler.judge.translation import TranslationIndex
+from crawler.judge.types import ClaimMatch, ClaimMatcher, Doc, DuplicateVerdict, Judgement
+
+logger = logging.getLogger(__name__)
+
+_PENDING = 256  # assessed articles whose intermediate results are kept until they are indexed
+_NOTHING = content_hash("")  # pages that failed to extract are not copies of each other
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What `assess` computed that `index` needs again."""
+
+    text: str
+    lines: tuple[str, ...]
+    signature: Signature
+    anchors: Anchors | None
+    counts: dict[str, int] | None
+    vector: Vector | None
+    sentences: tuple[str, ...]
+
+
+class Judge:
+    """Judges articles one at a time, in the order they arrive; holds only in-memory state."""
+
+    def __init__(self, settings: JudgeSettings, matchers: Sequence[ClaimMatcher] = ()) -> None:
+        self.settings = settings
+        self.matchers = tuple(matchers)
+        self.window = timedelta(days=settings.story_window_days)
+        self.near = NearDuplicateIndex(
+            settings.num_perm,
+            settings.shingle_size,
+            settings.near_duplicate_threshold,
+            settings.containment_threshold,
+        )
+        self.lines = OutletLines(settings.boilerplate_min_pages)
+        self.stories = StoryIndex(self.window, settings.story_threshold)
+        self.translations = TranslationIndex(self.window)
+        self.novelty = NoveltyIndex(self.window)
+        self._exact: dict[int, int] = {}
+        self._roots: dict[int, int] = {}
+        self._story_of: dict[int, int] = {}
+        self._pending: OrderedDict[tuple[str, str], _Work] = OrderedDict()
+        self._newest: datetime | None = None
+
+    @property
+    def text_window(self) -> timedelta:
+        """How far back from the newest article `observe` needs full texts (stories, novelty, translation)."""
+        return 2 * self.window
+
+    # --- warm start --------------------------------------------------------------------------------
+
+    def load_outlet_lines(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        """Stored boilerplate counts: (outlet, line hash, pages), as in table `outlet_lines`."""
+        self.lines.load(rows)
+
+    def observe(
+        self,
+        doc: Doc,
+        *,
+        signature: bytes | None,
+        content_hash: str,
+        duplicate_of: int | None,
+        story: int | None,
+    ) -> None:
+        """Take an article judged in an earlier run into the state without judging it again."""
+        self._remember_hash(content_hash, doc.key)
+        if duplicate_of is not None:
+            self._roots[doc.key] = self._roots.get(duplicate_of, duplicate_of)
+        if signature:
+            try:
+                self.near.add(doc.key, Signature.from_bytes(signature), doc.outlet, doc.title)
+            except SignatureError as exc:
+                logger.warning("article %s: stored signature ignored (%s); rejudge to renew it", doc.key, exc)
+        if story is not None:
+            self._story_of[doc.key] = story
+        self._newest = doc.when if self._newest is None else max(self._newest, doc.when)
+        if doc.relevant and doc.text and doc.when >= self._newest - self.text_window:
+            work = self._work(doc)
+            self._remember(doc, work, story)
+
+    # --- judging -----------------------------------------------------------------------------------
+
+    def assess(self, doc: Doc) -> Judgement:
+        """Everything judged about an article, against what is indexed so far; changes nothing."""
+        digest = content_hash(doc.text)
+        work = self._work(doc)
+        self._pending[(doc.url, digest)] = work
+        while len(self._pending) > _PENDING:
+            self._pending.popitem(last=False)
+        duplicate = self._duplicate(doc, digest, work)
+        counted = () if duplicate and duplicate.kind != "translation" else work.lines
+        judgement = Judgement(
+            content_hash=digest, signature=work.signature.to_bytes(), duplicate=duplicate, lines=counted
+        )
+        if not doc.relevant or work.vector is None:
+            return judgement
+        story, title = self._story(doc, duplicate, work)
+        claims = self._claims(doc, work.text)
+        if duplicate and duplicate.kind == "translation":
+            novelty = 0.0
+        else:
+            novelty = self.novelty.novelty(work.sentences, story, self._covered)
+        return Judgement(
+            content_hash=digest,
+            signature=judgement.signature,
+            duplicate=duplicate,
+            story=story,
+            story_title=title,
+            claims=claims,
+            novelty=novelty,
+            lines=counted,
+        )
+
+    def index(self, doc: Doc, judgement: Judgement, story_id: int | None) -> None:
+        """Add an assessed (and stored) article to the state, under its stored id and story."""
+        work = self._pending.pop((doc.url, judgement.content_hash), None) or self._work(doc)
+        self._remember_hash(judgement.content_hash, doc.key)
+        if judgement.duplicate is not None:
+            self._roots[doc.key] = self._roots.get(judgement.duplicate.of, judgement.duplicate.of)
+        self.near.add(doc.key, work.signature, doc.outlet, doc.title)
+        self.lines.count(doc.outlet, judgement.lines)
+        if story_id is not None:
+            self._story_of[doc.key] = story_id
+        self._newest = doc.when if self._newest is None else max(self._newest, doc.when)
+        self._remember(doc, work, story_id)
+
+    # --- parts -------------------------------------------------------------------------------------
+
+    def _work(self, doc: Doc) -> _Work:
+        text, lines = self.lines.split(doc.outlet, doc.text)
+        signature = self.near.signature(text)
+        if not doc.relevant:
+            return _Work(text, lines, signature, None, None, None, ())
+        found = anchors(f"{doc.title}\n{text}", doc.lang, doc.when.year)
+        counts = dict(term_counts(doc.title, text, doc.lang, found))
+        vector = self.stories.vector(counts)
+        return _Work(text, lines, signature, found, counts, vector, tuple(split_sentences(text)))
+
+    def _remember_hash(self, digest: str, key: int) -> None:
+        if digest != _NOTHING:
+            self._exact.setdefault(exact_key(digest), key)
+
+    def _root(self, key: int) -> int:
+        return self._roots.get(key, key)
+
+    def _duplicate(self, doc: Doc, digest: str, work: _Work) -> DuplicateVerdict | None:
+        same = self._exact.get(exact_key(digest))
+        if same is not None:
+            root = self._root(same)
+            return DuplicateVerdict(
+                root, "exact", 1.0, f"same text as #{same} after normalisation" + _via(same, root)
+            )
+        matches = self.near.matches(work.signature, doc.outlet, doc.title)
+        if matches:
+            best = matches[0]
+            root = self._root(best.key)
+            return DuplicateVerdict(root, "near", round(best.score, 3), best.reason() + _via(best.key, root))
+        if work.anchors is None:
+            return None
+        found = self.translations.find(work.anchors, doc.lang, len(work.text), doc.when)
+        if found is None:
+            return None
+        root = self._root(found.key)
+        return DuplicateVerdict(root, "translation", found.score, found.reason() + _via(found.key, root))
+
+    def _story(self, doc: Doc, duplicate: DuplicateVerdict | None, work: _Work) -> tuple[int | None, str]:
+        if duplicate is not None:
+            # a copy joins its original's story, unless that story is out of the window by now
+            story = self._story_of.get(duplicate.of)
+            if story is not None and self.stories.in_reach(story, doc.when):
+                return story, self.stories.title(story) or doc.title
+        assert work.vector is not None
+        match = self.stories.best(work.vector, doc.lang, doc.when)
+        if match is None:
+            return None, doc.title
+        return match.story, match.title
+
+    def _claims(self, doc: Doc, text: str) -> tuple[ClaimMatch, ...]:
+        found: list[ClaimMatch] = []
+        for matcher in self.matchers:
+            found.extend(
+                m
+                for m in matcher.match(doc.title, text, doc.lang)
+                if m.score >= self.settings.claim_min_score
+            )
+        return tuple(found)
+
+    def _covered(self, sentence: str) -> bool:
+        return any(matcher.covers(sentence) for matcher in self.matchers)
+
+    def _remember(self, doc: Doc, work: _Work, story: int | None) -> None:
+        """Stories, translations and novelty learn a relevant article."""
+        if not doc.relevant or work.anchors is None or work.counts is None or work.vector is None:
+            return
+        self.stories.learn(work.counts)
+        self.translations.add(doc.key, work.anchors, doc.lang, len(work.text), doc.when)
+        if story is None:
+            return
+        self.stories.add(doc.key, story, title=doc.title, lang=doc.lang, vector=work.vector, when=doc.when)
+        self.novelty.add(story, work.sentences, doc.when)
+
+
+def _via(matched: int, root: int) -> str:
+    return f" (a copy of #{root}, seen first)" if matched != root else ""

@@ -1,0 +1,142 @@
+"""Locality-sensitive hashing of MinHash signatures in compact numpy tables.
+
+The banding scheme is datasketch's `MinHashLSH`: `bands` bands of `rows` values each, two signatures are
+candidates when all values of at least one band agree; `lsh_params` asks datasketch for the (bands, rows)
+that balance false positives and false negatives around a threshold. Only the storage differs:
+datasketch keeps a Python set per bucket (about 11 KB per article with 32 bands, measured in
+`benchmarks/dedup_speed.py`), which would not fit a million articles in memory; here each band is an
+open-addressing table of 32-bit band fingerprints and 32-bit row numbers (8 bytes per slot, at most half
+full), probed for all bands at once with numpy.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHashLSH
+
+from crawler.judge.minhash import U32, mix64
+
+_EMPTY_ROW = np.int32(-1)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_BAND_BASE = np.uint64(0x100000001B3)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_WINDOW = np.arange(8, dtype=np.intp)  # slots read per probe step
+
+Rows = npt.NDArray[np.int32]
+
+
+@cache
+def lsh_params(threshold: float, num_perm: int, false_negative_weight: float = 0.9) -> tuple[int, int]:
+    """(bands, rows per band) that datasketch finds best for this Jaccard threshold, recall weighted."""
+    weights = (round(1.0 - false_negative_weight, 6), round(false_negative_weight, 6))
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+    return int(lsh.b), int(lsh.r)
+
+
+class BandIndex:
+    """Rows (small integers) filed under the band hashes of their signatures; finds rows sharing a band."""
+
+    def __init__(self, bands: int, rows: int, capacity: int = 1024) -> None:
+        if bands < 1 or rows < 1:
+            raise ValueError("bands and rows per band must be positive")
+        self.bands = bands
+        self.rows = rows
+        self._size = 0
+        self._alloc(max(16, 1 << (max(capacity, 16) - 1).bit_length()))
+
+    def _alloc(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._mask = capacity - 1
+        self._keys = np.zeros((self.bands, capacity), dtype=np.uint32)
+        self._rows = np.full((self.bands, capacity), _EMPTY_ROW, dtype=np.int32)
+        self._band_ids = np.arange(self.bands, dtype=np.intp)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the tables."""
+        return int(self._keys.nbytes + self._rows.nbytes)
+
+    def band_keys(self, values: U32) -> U32:
+        """One 32-bit fingerprint per band of a signature."""
+        used = values[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        hashes = used[:, 0].copy()
+        for column in range(1, self.rows):
+            hashes *= _BAND_BASE
+            hashes += used[:, column]
+        # the band number enters the hash so equal values in different bands look unrelated
+        hashes += self._band_ids.astype(np.uint64) * _GOLDEN
+        return (mix64(hashes) & _LOW32).astype(np.uint32)
+
+    def _home(self, keys: U32) -> npt.NDArray[np.intp]:
+        # the slot comes from the fingerprint alone, so the tables can grow without the full hashes
+        return ((keys.astype(np.uint64) * np.uint64(self._capacity)) >> _S32).astype(np.intp)
+
+    def add(self, keys: U32, row: int) -> None:
+        """File `row` under its band fingerprints (from `band_keys`)."""
+        if (self._size + 1) * 2 > self._capacity:
+            self._grow()
+        bands, slots = self._band_ids, self._home(keys)
+        while bands.size:
+            window = (slots[:, None] + _WINDOW) & self._mask
+            free = self._rows[bands[:, None], window] == _EMPTY_ROW
+            found = free.any(axis=1)
+            target = window[np.arange(bands.size), free.argmax(axis=1)][found]
+            self._rows[bands[found], target] = row
+            self._keys[bands[found], target] = keys[found]
+            bands, slots, keys = bands[~found], (slots[~found] + _WINDOW.size) & self._mask, keys[~found]
+        self._size += 1
+
+    def candidates(self, keys: U32) -> Rows:
+        """Rows that share at least one band with these band fingerprints, each once."""
+        bands, slots = self._band_ids, self._home(keys)
+        found: list[Rows] = []
+        while bands.size:
+            # read a run of slots per band at once: a probe chain ends at the first empty slot
+            window = (slots[:, None] + _WINDOW) & self._mask
+            rows = self._rows[bands[:, None], window]
+            chained = np.logical_and.accumulate(rows != _EMPTY_ROW, axis=1)
+            hit = chained & (self._keys[bands[:, None], window] == keys[:, None])
+            if hit.any():
+                found.append(rows[hit])
+            more = chained[:, -1]
+            bands, slots, keys = bands[more], (slots[more] + _WINDOW.size) & self._mask, keys[more]
+        if not found:
+            return np.empty(0, dtype=np.int32)
+        return np.unique(np.concatenate(found))
+
+    def _place(self, bands: npt.NDArray[np.intp], keys: U32, rows: Rows) -> None:
+        """Linear probing for many entries at once (when the tables grow); racing entries take turns."""
+        slots = self._home(keys)
+        flat_rows = self._rows.reshape(-1)
+        flat_keys = self._keys.reshape(-1)
+        while bands.size:
+            flat = bands * self._capacity + slots
+            free = np.flatnonzero(flat_rows[flat] == _EMPTY_ROW)
+            winners = np.zeros(bands.size, dtype=np.bool_)
+            if free.size:
+                _, first = np.unique(flat[free], return_index=True)
+                winners[free[first]] = True
+                flat_rows[flat[winners]] = rows[winners]
+                flat_keys[flat[winners]] = keys[winners]
+            losers = ~winners
+            bands, slots, keys, rows = (
+                bands[losers],
+                (slots[losers] + 1) & self._mask,
+                keys[losers],
+                rows[losers],
+            )
+
+    def _grow(self) -> None:
+        old_rows, old_keys = self._rows, self._keys
+        self._alloc(self._capacity * 2)
+        for band in range(self.bands):  # one band at a time keeps the temporary arrays small
+            slots = np.flatnonzero(old_rows[band] != _EMPTY_ROW)
+            bands = np.full(slots.size, band, dtype=np.intp)
+            self._place(bands, old_keys[band, slots], old_rows[band, slots])

@@ -1,0 +1,147 @@
+"""Translations between Chinese and English: the same article, told by what survives translation.
+
+Words do not survive translation, but names in Latin script, figures, dates and links do, and in the same
+order. Two articles in different languages, within the story window, are one article translated when
+- they share at least `MIN_SHARED` anchors (`crawler.judge.features.Anchors`),
+- most anchors of the Chinese text (`MIN_ZH_COVERAGE`) reappear in the English one (a Chinese text has
+  few Latin-script words, so its anchors are nearly all names, figures and dates; an English text has
+  many capitalised words that are not),
+- their figures agree both ways (`MIN_QUANTITY_AGREEMENT` of the larger set of quantities is shared): a
+  summary or a report of the same event carries some figures of the original, a translation all of them,
+- the shared anchors come in nearly the same order (`MIN_ORDER`), and
+- the English text is 1.2 to 6 times as long in characters as the Chinese one.
+These are strict on purpose: a false join hides an article from the digest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crawler.judge.features import Anchors
+
+SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
+MIN_SHARED = 8
+MIN_ZH_COVERAGE = 0.6
+MIN_QUANTITY_AGREEMENT = 0.6
+MIN_ORDER = 0.75
+LENGTH_RATIO = (1.2, 6.0)
+_SHOWN = 6  # anchors named in a reason
+
+
+@dataclass(frozen=True)
+class TranslationMatch:
+    """An earlier article this one translates (or is translated from), with the anchors they share."""
+
+    key: int
+    score: float
+    shared: tuple[str, ...]
+    quantities: int
+    links: int
+
+    def reason(self) -> str:
+        """A sentence a person can check."""
+        names = ", ".join(self.shared[:_SHOWN])
+        more = len(self.shared) - _SHOWN
+        extra = f" and {more} more" if more > 0 else ""
+        links = f"; {self.links} links" if self.links else ""
+        figures = f"{self.quantities} figures{links}, same order"
+        return f"translation of #{self.key}: shares {names}{extra} ({figures})"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: int
+    lang: str
+    when: datetime
+    length: int
+    anchors: Anchors
+
+
+def compare(zh: Anchors, zh_length: int, en: Anchors, en_length: int) -> tuple[float, frozenset[str]] | None:
+    """(score, shared anchors) when an English and a Chinese text are one article translated, else None."""
+    shared = frozenset(zh.order) & frozenset(en.order)
+    if len(shared) < MIN_SHARED or not zh_length:
+        return None
+    ratio = en_length / zh_length
+    if not LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1]:
+        return None
+    coverage = len(shared) / len(zh.order)
+    if coverage < MIN_ZH_COVERAGE:
+        return None
+    zh_q, en_q = zh.quantities, en.quantities
+    agreement = len(zh_q & en_q) / max(len(zh_q), len(en_q)) if (zh_q or en_q) else 1.0
+    if agreement < MIN_QUANTITY_AGREEMENT:
+        return None
+    first = [f for f in zh.order if f in shared]
+    second = [f for f in en.order if f in shared]
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    order = sum(block.size for block in matcher.get_matching_blocks()) / len(shared)
+    if order < MIN_ORDER:
+        return None
+    return coverage * agreement * order, shared
+
+
+class TranslationIndex:
+    """Anchors of recent relevant articles, to find the one a new article translates."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        self._entries: dict[int, _Entry] = {}
+        self._postings: dict[str, set[int]] = {}
+        self._newest: datetime | None = None
+        self._added = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def find(self, anchors: Anchors, lang: str, length: int, when: datetime) -> TranslationMatch | None:
+        """The earlier article in the other language that this one translates, if there is one."""
+        if lang not in ("zh", "en"):
+            return None
+        votes: Counter[int] = Counter()
+        for feature in anchors.order:
+            votes.update(self._postings.get(feature, ()))
+        best: TranslationMatch | None = None
+        for key, count in votes.most_common(20):
+            if count < MIN_SHARED:
+                break
+            entry = self._entries[key]
+            if entry.lang == lang or entry.lang not in ("zh", "en") or abs(entry.when - when) > self.window:
+                continue
+            if lang == "zh":
+                found = compare(anchors, length, entry.anchors, entry.length)
+            else:
+                found = compare(entry.anchors, entry.length, anchors, length)
+            if found and (best is None or found[0] > best.score):
+                score, shared = found
+                shown = tuple(anchors.shown[f] for f in anchors.order if f in shared)
+                quantities = sum(1 for f in shared if f.startswith("q:"))
+                links = sum(1 for f in shared if f.startswith("u:"))
+                best = TranslationMatch(key, round(score, 3), shown, quantities, links)
+        return best
+
+    def add(self, key: int, anchors: Anchors, lang: str, length: int, when: datetime) -> None:
+        """Remember an article's anchors for later articles."""
+        self._entries[key] = _Entry(key, lang, when, length, anchors)
+        for feature in anchors.order:
+            self._postings.setdefault(feature, set()).add(key)
+        self._newest = when if self._newest is None else max(self._newest, when)
+        self._expire()
+
+    def _expire(self) -> None:
+        """Forget articles out of every window (every `SWEEP_EVERY` additions: a sweep reads them all)."""
+        self._added += 1
+        if self._newest is None or self._added % SWEEP_EVERY:
+            return
+        horizon = self._newest - 2 * self.window
+        for key in [k for k, e in self._entries.items() if e.when < horizon]:
+            entry = self._entries.pop(key)
+            for feature in entry.anchors.order:
+                holders = self._postings.get(feature)
+                if holders is not None:
+                    holders.discard(key)
+                    if not holders:
+                        del self._postings[feature]

@@ -1,0 +1,108 @@
+"""The claims tracker: per claim of a seed, how many stored articles support, dispute or mention it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crawler.storage.models import Article, ClaimMatch
+from crawler.storage.store import Database
+
+
+@dataclass(frozen=True)
+class ClaimTally:
+    """What the stored coverage says about one claim, and the latest article disputing it."""
+
+    seed: str
+    claim_id: str
+    supports: int = 0
+    disputes: int = 0
+    mentions: int = 0
+    latest_dispute: str | None = None
+    latest_dispute_url: str | None = None
+    latest_dispute_title: str | None = None
+    latest_dispute_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        """Articles that address the claim at all."""
+        return self.supports + self.disputes + self.mentions
+
+
+class ClaimRepo:
+    """Queries over stored claim matches."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def tracker(
+        self, seed: str | None = None, claim_ids: Iterable[str] = (), *, include_copies: bool = False
+    ) -> list[ClaimTally]:
+        """Per claim (of one seed, or all), articles by stance and the latest disputing evidence.
+
+        Only relevant articles count; copies of an article (those with `duplicate_of`) count once, through
+        the article they copy, unless `include_copies`. Claims listed in `claim_ids` appear even with no
+        article yet, so a tracker shows the whole seed.
+        """
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        with self.db.session() as session:
+            query = (
+                select(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance, func.count(ClaimMatch.id))
+                .join(Article, Article.id == ClaimMatch.article_id)
+                .where(Article.relevant.is_(True))
+                .group_by(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance)
+            )
+            if seed is not None:
+                query = query.where(ClaimMatch.seed == seed)
+            if not include_copies:
+                query = query.where(Article.duplicate_of_id.is_(None))
+            for row_seed, claim_id, stance, number in session.execute(query):
+                counts.setdefault((row_seed, claim_id), {})[stance] = int(number)
+            latest = self._latest_disputes(session, seed, include_copies)
+        for claim_id in claim_ids:
+            counts.setdefault((seed or "", claim_id), {})
+        order = {claim_id: index for index, claim_id in enumerate(claim_ids)}
+        tallies = []
+        for key, stances in counts.items():
+            evidence, url, title, at = latest.get(key, (None, None, None, None))
+            tallies.append(
+                ClaimTally(
+                    key[0],
+                    key[1],
+                    stances.get("supports", 0),
+                    stances.get("disputes", 0),
+                    stances.get("mentions", 0),
+                    evidence,
+                    url,
+                    title,
+                    at,
+                )
+            )
+        return sorted(tallies, key=lambda t: (t.seed, order.get(t.claim_id, len(order)), t.claim_id))
+
+    @staticmethod
+    def _latest_disputes(
+        session: Session, seed: str | None, include_copies: bool
+    ) -> dict[tuple[str, str], tuple[str | None, str | None, str | None, datetime | None]]:
+        """(evidence, url, title, when) of the newest disputing article per claim."""
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        query = (
+            select(
+                ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.evidence, Article.url, Article.title, when
+            )
+            .join(Article, Article.id == ClaimMatch.article_id)
+            .where(ClaimMatch.stance == "disputes", Article.relevant.is_(True))
+            .order_by(when.desc(), Article.id.desc())
+        )
+        if seed is not None:
+            query = query.where(ClaimMatch.seed == seed)
+        if not include_copies:
+            query = query.where(Article.duplicate_of_id.is_(None))
+        latest: dict[tuple[str, str], tuple[str | None, str | None, str | None, datetime | None]] = {}
+        for row_seed, claim_id, evidence, url, title, at in session.execute(query):
+            latest.setdefault((row_seed, claim_id), (evidence, url, title, at))
+        return latest

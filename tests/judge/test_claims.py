@@ -1,0 +1,257 @@
+"""Claim matching: the seed's claims found in Chinese and English sentences, with stance and evidence.
+
+Sentences are our own, written for these tests; the claims file is the project's real one, plus small
+files written here for the loading errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.config import PROJECT_ROOT
+from crawler.judge.claims import ClaimSet, ClaimsFileError, load_claim_set, parse_claim_set
+from crawler.judge.types import ClaimMatcher
+
+SEED = PROJECT_ROOT / "seeds" / "deepseek-stargate"
+REFERENCE_IDS = [
+    "r1-release-jan20",
+    "stargate-signed-jan21",
+    "stargate-500b",
+    "cnbc-leapfrogged",
+    "nadella-take-seriously",
+    "zuckerberg-needs-help",
+    "quant-fund-origin",
+    "young-domestic-team",
+    "closed-source-camp",
+    "openai-closed-source",
+    "musk-data-exhausted",
+    "gpt5-delayed-data",
+    "r1-2000-gpus",
+    "under-6m-cost",
+    "china-price-cuts",
+    "openai-price-cut-coming",
+    "r1-open-low-cost",
+    "liang-state-council",
+    "r1-matches-openai",
+    "nvidia-threatened",
+    "sanctions-forced-innovation",
+    "domestic-gpus-viable",
+]
+
+
+@pytest.fixture(scope="module")
+def claims() -> ClaimSet:
+    return load_claim_set(SEED)
+
+
+def stances(claim_set: ClaimSet, title: str, text: str) -> dict[str, str]:
+    return {m.claim_id: m.stance for m in claim_set.match(title, text, "")}
+
+
+def test_the_seed_covers_every_reference_claim_and_is_a_matcher(claims: ClaimSet) -> None:
+    assert [c.id for c in claims.claims] == REFERENCE_IDS
+    assert all({"zh", "en"} <= set(c.text) for c in claims.claims)
+    assert claims.seed == "deepseek-stargate" and not claims.draft
+    matcher: ClaimMatcher = claims
+    assert matcher.match("", "", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "sentence", "stance"),
+    [
+        # numbers across languages and units
+        (
+            "under-6m-cost",
+            "The startup says training its V3 model cost just $5.6 million in GPU time.",
+            "supports",
+        ),
+        ("under-6m-cost", "深度求索称，V3 模型的训练成本仅为 558 万美元。", "supports"),
+        (
+            "under-6m-cost",
+            "Analysts reckon DeepSeek has spent well over $1 billion on hardware to train it.",
+            "disputes",
+        ),
+        (
+            "under-6m-cost",
+            "DeepSeek 的训练成本为 557.6 万美元，但这一数字不包括前期研究和消融实验的开支。",
+            "disputes",
+        ),
+        (
+            "under-6m-cost",
+            "That $6m figure for DeepSeek excludes research, salaries and the hardware itself.",
+            "disputes",
+        ),
+        ("r1-2000-gpus", "DeepSeek trained its model on a cluster of 2,048 Nvidia H800 chips.", "supports"),
+        ("r1-2000-gpus", "据称 DeepSeek 只用了约两千块 H800 显卡。", "supports"),
+        ("r1-2000-gpus", "One research firm estimates DeepSeek actually has 50,000 H100 GPUs.", "disputes"),
+        ("r1-2000-gpus", "有分析机构估计，DeepSeek 手里其实有 5 万张 H100。", "disputes"),
+        (
+            "stargate-500b",
+            "SoftBank and OpenAI pledged up to US$500 billion for Stargate over four years.",
+            "supports",
+        ),
+        ("stargate-500b", "软银与 OpenAI 承诺为星际之门投入 5000 亿美元。", "supports"),
+        ("stargate-500b", "Elon Musk said the Stargate backers don't actually have the money.", "disputes"),
+        ("stargate-500b", "星际之门首期将立即投入 1000 亿美元用于建设数据中心。", "mentions"),
+        ("r1-release-jan20", "DeepSeek released its R1 reasoning model on January 20, 2025.", "supports"),
+        ("r1-release-jan20", "1月20日，深度求索正式发布推理模型 DeepSeek-R1。", "supports"),
+        (
+            "stargate-signed-jan21",
+            "On January 21 President Trump announced Stargate at the White House.",
+            "supports",
+        ),
+        (
+            "stargate-signed-jan21",
+            "星际之门其实是一家私人合资企业，并非政府项目，特朗普只是站台宣布。",
+            "disputes",
+        ),
+        # words
+        (
+            "r1-matches-openai",
+            "DeepSeek says R1 performs on par with OpenAI's o1 on maths and coding.",
+            "supports",
+        ),
+        ("r1-matches-openai", "测试显示，DeepSeek-R1 在数学推理上的表现与 OpenAI o1 不相上下。", "supports"),
+        ("r1-matches-openai", "不过在复杂任务上，DeepSeek 的表现仍不如 OpenAI 的 o1。", "disputes"),
+        (
+            "quant-fund-origin",
+            "DeepSeek grew out of High-Flyer, a quantitative hedge fund in Hangzhou.",
+            "supports",
+        ),
+        ("quant-fund-origin", "深度求索由量化基金幻方孵化。", "supports"),
+        (
+            "nvidia-threatened",
+            "Nvidia shares plunged 17% as investors digested the DeepSeek news.",
+            "supports",
+        ),
+        ("nvidia-threatened", "DeepSeek 发布后，英伟达股价单日暴跌。", "supports"),
+        (
+            "nvidia-threatened",
+            "Analysts called the Nvidia sell-off overblown, citing Jevons paradox.",
+            "disputes",
+        ),
+        ("nvidia-threatened", "随后英伟达股价强势反弹，收复了大部分失地。", "disputes"),
+        ("r1-open-low-cost", "DeepSeek released R1 as open source under the MIT license.", "supports"),
+        ("r1-open-low-cost", "DeepSeek 只开源了模型权重，训练数据并没有公开。", "disputes"),
+        (
+            "openai-closed-source",
+            "Altman admitted OpenAI had been on the wrong side of history on open source.",
+            "supports",
+        ),
+        ("r1-2000-gpus", "DeepSeek relied on less advanced chips than its American rivals.", "mentions"),
+    ],
+)
+def test_each_stance_in_chinese_and_english(
+    claims: ClaimSet, claim_id: str, sentence: str, stance: str
+) -> None:
+    assert claims.judge_sentence(claim_id, sentence) == stance
+
+
+def test_an_article_gets_each_claim_once_with_the_verbatim_sentence_as_evidence(claims: ClaimSet) -> None:
+    title = "What DeepSeek's cheap model means"
+    text = (
+        "DeepSeek, the Chinese lab, says its V3 model cost $5.58 million to train.\n"
+        "Critics note that the figure leaves out research and the hardware, so the true cost is far higher.\n"
+        "The company also made R1 open source."
+    )
+    found = {m.claim_id: m for m in claims.match(title, text, "en")}
+    assert found["under-6m-cost"].stance == "disputes"
+    assert found["under-6m-cost"].evidence in text
+    assert found["r1-open-low-cost"].stance == "supports"
+    assert all(0.0 <= m.score <= 1.0 and m.seed == "deepseek-stargate" for m in found.values())
+
+
+def test_a_sentence_about_another_company_is_not_evidence(claims: ClaimSet) -> None:
+    text = (
+        "DeepSeek is in the news this week.\nOpenAI trained GPT-4 on 25,000 GPUs at a cost of $100 million."
+    )
+    assert stances(claims, "DeepSeek news", text).get("r1-2000-gpus") is None
+    assert stances(claims, "DeepSeek news", text).get("under-6m-cost") is None
+
+
+def test_claims_need_their_subject_in_the_article(claims: ClaimSet) -> None:
+    assert stances(claims, "Chip stocks", "Nvidia shares plunged 17% on Monday.") == {
+        "nvidia-threatened": "supports"
+    }
+    assert "r1-2000-gpus" not in stances(claims, "A cluster", "The lab bought 2,048 H800 chips last year.")
+
+
+def test_doubt_about_something_else_does_not_dispute(claims: ClaimSet) -> None:
+    sentence = "投资者开始质疑美国科技巨头的巨额开支，而 DeepSeek 以很低的训练成本完成了开发。"
+    assert claims.judge_sentence("under-6m-cost", sentence) == "mentions"
+
+
+def test_traditional_chinese_matches_simplified_terms(claims: ClaimSet) -> None:
+    assert claims.judge_sentence("stargate-500b", "軟銀將為星際之門投資5,000億美元。") == "supports"
+
+
+def test_covers_tells_seed_sentences_from_new_ones(claims: ClaimSet) -> None:
+    assert claims.covers("DeepSeek trained the model on about 2,000 H800 GPUs.")
+    assert not claims.covers("The weather in Hangzhou was mild on Tuesday.")
+
+
+def test_scores_below_the_minimum_are_dropped() -> None:
+    strict = load_claim_set(SEED, min_score=0.95)
+    assert strict.match("DeepSeek", "DeepSeek trained its model on 2,048 H800 chips.", "en") == []
+
+
+GOOD = """
+seed: demo
+terms:
+  lab: [DeepSeek]
+claims:
+  - id: one
+    claim: {en: One claim.}
+    about: [lab]
+    asserts: [[lab, [cheap]]]
+"""
+
+
+def test_a_small_claims_file_loads(tmp_path: Path) -> None:
+    (tmp_path / "claims.yaml").write_text(GOOD, encoding="utf-8")
+    claim_set = load_claim_set(tmp_path)
+    assert claim_set.judge_sentence("one", "DeepSeek is cheap.") == "supports"
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (GOOD.replace("id: one", "id: One Claim"), "claim 'One Claim': field 'id'"),
+        (GOOD.replace("claim: {en: One claim.}", "claim: {}"), "claim 'one': field 'claim'"),
+        (GOOD.replace("asserts: [[lab, [cheap]]]", "asserts: [lab]"), "claim 'one': field 'asserts[0]'"),
+        (GOOD.replace("asserts: [[lab, [cheap]]]", "asserts: []"), "claim 'one': field 'asserts'"),
+        (GOOD.replace("    asserts:", "    colour: red\n    asserts:"), "claim 'one': field 'colour'"),
+        (GOOD.replace("[cheap]", "['re:(unclosed']"), "bad regular expression"),
+        (GOOD + "    quantities: [{kind: weight, value: 3}]\n", "field 'quantities[0].kind'"),
+        (GOOD + "    quantities: [{kind: money, value: lots, unit: USD}]\n", "field 'quantities[0].value'"),
+        (GOOD + "    quantities: [{kind: money, value: 5, unit: dollars}]\n", "field 'quantities[0].unit'"),
+        (GOOD + "    quantities: [{kind: date, value: 2025-13-40}]\n", "field 'quantities[0].value'"),
+        (GOOD + "  - id: one\n    claim: again\n    asserts: [[lab]]\n", "used twice"),
+        (GOOD.replace("seed: demo", ""), "field 'seed'"),
+        ("claims: [\n", "not valid YAML"),
+    ],
+)
+def test_claims_file_errors_name_the_file_the_claim_and_the_field(
+    tmp_path: Path, broken: str, message: str
+) -> None:
+    path = tmp_path / "claims.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ClaimsFileError) as caught:
+        load_claim_set(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_a_missing_claims_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ClaimsFileError, match="cannot read the claims file"):
+        load_claim_set(tmp_path / "nowhere")
+
+
+def test_words_that_yaml_would_read_as_booleans_or_numbers_stay_words() -> None:
+    claim_set = parse_claim_set(
+        "seed: s\nclaims:\n  - id: a\n    claim: x\n    asserts: [[[no, on, 2048]]]\n", "inline"
+    )
+    assert claim_set.judge_sentence("a", "There is no way.") == "supports"
+    assert claim_set.judge_sentence("a", "They bought 2048 of them.") == "supports"
