@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("extraction", "ingest", "judging_offline", "judging_real", "dedup_speed", "dedup_real", "fanout", "soak")
+ALL = (
+    "extraction",
+    "ingest",
+    "judging_offline",
+    "judging_real",
+    "dedup_speed",
+    "dedup_real",
+    "fanout",
+    "soak",
+)
 
 
 def main(argv: list[str]) -> int:

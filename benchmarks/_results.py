@@ -21,7 +21,8 @@ def machine() -> str:
     """A one-line description of where a figure was measured."""
     import os
 
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {os.cpu_count()} CPUs, {platform.machine()}"
 
 
 def write_section(name: str, title: str, body: str) -> None:
@@ -36,7 +37,11 @@ def write_section(name: str, title: str, body: str) -> None:
         fcntl.flock(handle, fcntl.LOCK_EX)
         text = handle.read() or HEADER
         pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n?", re.S)
-        text = pattern.sub(lambda _m: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
+        text = (
+            pattern.sub(lambda _m: block, text)
+            if pattern.search(text)
+            else text.rstrip("\n") + "\n\n" + block
+        )
         handle.seek(0)
         handle.truncate()
         handle.write(text)

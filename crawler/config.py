@@ -123,7 +123,9 @@ class JudgeSettings(_Section):
         3, ge=2, description="A line seen on this many pages of one outlet is boilerplate and ignored."
     )
     story_window_days: float = Field(4.0, gt=0, description="Articles further apart are never one story.")
-    story_threshold: float = Field(0.2, gt=0, le=1, description="Similarity from which articles share a story.")
+    story_threshold: float = Field(
+        0.2, gt=0, le=1, description="Similarity from which articles share a story."
+    )
     claim_min_score: float = Field(0.5, ge=0, le=1, description="Lowest score of a reported claim match.")
     embedding_backend: Literal["none", "minilm"] = Field(
         "none", description="Optional sentence embeddings for claim recall (needs a local model)."
@@ -137,7 +139,9 @@ class BotSettings(_Section):
         "https://api.telegram.org/bot", description="Bot API base URL (a local Bot API server, a stand-in)."
     )
     base_file_url: str = Field("https://api.telegram.org/file/bot", description="Bot API file URL.")
-    admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids allowed admin commands.")
+    admin_ids: list[int] = Field(
+        default_factory=list, description="Telegram user ids allowed admin commands."
+    )
     default_lang: Literal["en", "zh"] = Field("en", description="Digest language of a new chat.")
     default_time: str = Field("08:00", description="Digest time of a new chat, HH:MM local.")
     default_timezone: str = Field("UTC", description="Time zone of a new chat, Area/City.")

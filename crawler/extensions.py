@@ -111,7 +111,9 @@ class CrawlRecorder:
         logger.warning("source failed: %s (%s): %s", source.name, source.url, detail or reason)
         if self.store is not None:
             if source.source_id is not None:
-                self.store.sources.record_failure(source.source_id, f"{reason}: {detail}" if detail else reason)
+                self.store.sources.record_failure(
+                    source.source_id, f"{reason}: {detail}" if detail else reason
+                )
             self.store.runs.record_error(
                 self.run_id, source.url, "source", reason, detail, http_status, source.source_id
             )
@@ -172,7 +174,11 @@ class FrontierKeepAlive:
     def from_crawler(cls, crawler: Crawler) -> FrontierKeepAlive:
         settings = crawler.settings.get("SEEDWATCH_SETTINGS")
         run_id = crawler.settings.get("SEEDWATCH_RUN_ID")
-        if not crawler.settings.getbool("SEEDWATCH_WORKER") or not isinstance(settings, Settings) or run_id is None:
+        if (
+            not crawler.settings.getbool("SEEDWATCH_WORKER")
+            or not isinstance(settings, Settings)
+            or run_id is None
+        ):
             raise NotConfigured("only workers of a shared frontier wait for their run")
         extension = cls(settings.database, int(run_id))
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)

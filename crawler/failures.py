@@ -109,7 +109,11 @@ def diagnose(failure: Failure | BaseException) -> Diagnosis:
         return Diagnosis("too_large", describe("too_large") + (f": {exc}" if str(exc) else ""))
     if isinstance(
         exc,
-        DownloadTimeoutError | defer.CancelledError | error.TimeoutError | defer.TimeoutError | error.TCPTimedOutError,
+        DownloadTimeoutError
+        | defer.CancelledError
+        | error.TimeoutError
+        | defer.TimeoutError
+        | error.TCPTimedOutError,
     ):
         return Diagnosis("timeout", f"{describe('timeout')}: {text}")
     if isinstance(exc, DownloadConnectionRefusedError | error.ConnectionRefusedError):

@@ -90,7 +90,9 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
             Entry(
                 url=urljoin(base_url, link.strip()),
                 title=_clean(str(item.get("title") or "")),
-                summary=_clean(str(item.get("content_html") or item.get("content_text") or item.get("summary") or "")),
+                summary=_clean(
+                    str(item.get("content_html") or item.get("content_text") or item.get("summary") or "")
+                ),
                 published=parse_date(item.get("date_published") or item.get("date_modified")),
                 author=author,
             )
@@ -105,12 +107,16 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
     if looks_like_json(body) or "json" in content_type.lower():
         return parse_json_feed(body, base_url)
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     entries = []
     for item in parsed.entries:
-        link = item.get("link") or next(
-            (lnk.get("href") for lnk in item.get("links", []) if lnk.get("href")), None
-        ) or (item.get("id") if str(item.get("id", "")).startswith("http") else None)
+        link = (
+            item.get("link")
+            or next((lnk.get("href") for lnk in item.get("links", []) if lnk.get("href")), None)
+            or (item.get("id") if str(item.get("id", "")).startswith("http") else None)
+        )
         if not link:
             continue
         content = item.get("content") or []
@@ -120,7 +126,11 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
             Entry(
                 url=urljoin(base_url, str(link).strip()),
                 title=_clean(item.get("title", "")),
-                summary=_clean(summary if len(_clean(summary)) > len(_clean(item.get("summary", ""))) else item.get("summary", "")),
+                summary=_clean(
+                    summary
+                    if len(_clean(summary)) > len(_clean(item.get("summary", "")))
+                    else item.get("summary", "")
+                ),
                 published=_struct_time(item.get("published_parsed") or item.get("updated_parsed")),
                 author=item.get("author") or None,
                 outlet=(origin.get("title") or "").strip() or None if isinstance(origin, Mapping) else None,
@@ -174,7 +184,10 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
     body = maybe_gunzip(body)
     try:
         root = lxml.etree.fromstring(
-            body, parser=lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+            body,
+            parser=lxml.etree.XMLParser(
+                recover=True, resolve_entities=False, no_network=True, huge_tree=False
+            ),
         )
     except lxml.etree.XMLSyntaxError as exc:
         raise CrawlFailure("malformed_sitemap", f"the sitemap is not XML: {exc}") from None

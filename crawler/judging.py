@@ -187,7 +187,9 @@ class RejudgeSummary:
     stories_removed: int = 0
 
 
-def rejudge(settings: Settings, store: Store, on_article: Callable[[int], None] | None = None) -> RejudgeSummary:
+def rejudge(
+    settings: Settings, store: Store, on_article: Callable[[int], None] | None = None
+) -> RejudgeSummary:
     """Judge every stored article again, oldest first, with the current claims files and thresholds."""
     judge = Judge(settings.judge, load_matchers(settings))
     summary = RejudgeSummary()

@@ -81,7 +81,9 @@ class BackoffRetryMiddleware(RetryMiddleware):  # type: ignore[misc]
             retry.meta["retry_delay"] = delay
         return retry
 
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         return self._retry(request, f"HTTP {response.status}", response) or response

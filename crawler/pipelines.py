@@ -112,7 +112,11 @@ class StoragePipeline:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
         service = JudgeService.current(self.settings)
-        if service is not None and item.judgement is not None and item.judged_generation != service.generation:
+        if (
+            service is not None
+            and item.judgement is not None
+            and item.judged_generation != service.generation
+        ):
             # Another article was stored between this one's assessment and now: judge it against that too.
             item.judgement = service.assess(item)
         values = article_values(item)
@@ -128,7 +132,9 @@ class StoragePipeline:
         except DuplicateArticle as duplicate:
             if duplicate.existing_id is not None:
                 self.store.articles.add_urls(duplicate.existing_id, item.urls)
-            raise DropItem(f"already stored as article #{duplicate.existing_id}: {item.canonical_url}") from None
+            raise DropItem(
+                f"already stored as article #{duplicate.existing_id}: {item.canonical_url}"
+            ) from None
         item.article_id = stored.article_id
         if service is not None and judgement is not None:
             service.index(item, stored.article_id, judgement, stored.story_id)

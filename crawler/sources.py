@@ -113,7 +113,9 @@ def parse_entry(entry: Any, where: str) -> SourceSpec:
         options["interval_minutes"] = float(interval)
     if entry.get("enabled") is False:
         options["enabled"] = False
-    return SourceSpec(name=entry["name"].strip(), kind=kind, url=url, lang=str(entry.get("lang", "")), options=options)
+    return SourceSpec(
+        name=entry["name"].strip(), kind=kind, url=url, lang=str(entry.get("lang", "")), options=options
+    )
 
 
 def parse_sources(data: Any, origin: str) -> list[SourceSpec]:

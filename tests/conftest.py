@@ -38,7 +38,11 @@ def need_service(name: str, host: str, port: int) -> None:
 
 def shared_corpus_dir() -> Path | None:
     """The read-only shared corpus next to the checkout, when it is there."""
-    candidates = [os.environ.get("SEEDWATCH_SHARED_DIR"), PROJECT_ROOT.parent / "shared", Path("/work/shared")]
+    candidates = [
+        os.environ.get("SEEDWATCH_SHARED_DIR"),
+        PROJECT_ROOT.parent / "shared",
+        Path("/work/shared"),
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "corpus").is_dir():
             return Path(candidate) / "corpus"
@@ -108,4 +112,6 @@ def redis_url() -> str:
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     """Default settings with this test's database and data directory; the environment is ignored."""
-    return load_settings(environ={}, overrides={"database_url": sqlite_url, "data_dir": str(tmp_path / "data")})
+    return load_settings(
+        environ={}, overrides={"database_url": sqlite_url, "data_dir": str(tmp_path / "data")}
+    )

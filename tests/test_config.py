@@ -21,10 +21,16 @@ def test_defaults_come_from_the_shipped_config() -> None:
 
 def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None:
     config = tmp_path / "mine.toml"
-    config.write_text('log_level = "DEBUG"\n[crawl]\ndownload_timeout = 5\nretry_times = 4\n', encoding="utf-8")
+    config.write_text(
+        'log_level = "DEBUG"\n[crawl]\ndownload_timeout = 5\nretry_times = 4\n', encoding="utf-8"
+    )
     settings = load_settings(
         config,
-        environ={"SEEDWATCH_CRAWL__RETRY_TIMES": "1", "SEEDWATCH_BOT__ADMIN_IDS": "[1, 2]", "TELEGRAM_BOT_TOKEN": "123:abc"},
+        environ={
+            "SEEDWATCH_CRAWL__RETRY_TIMES": "1",
+            "SEEDWATCH_BOT__ADMIN_IDS": "[1, 2]",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+        },
         overrides={"database_url": "sqlite:///x.db"},
     )
     assert settings.log_level == "DEBUG"
@@ -38,7 +44,9 @@ def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None
 
 def test_a_bad_value_in_a_file_names_the_file_key_and_expectation(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
-    config.write_text('[crawl]\ndownload_timeout = "soon"\n[bot]\ndefault_timezone = "Mars/Base"\n', encoding="utf-8")
+    config.write_text(
+        '[crawl]\ndownload_timeout = "soon"\n[bot]\ndefault_timezone = "Mars/Base"\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as caught:
         load_settings(config, environ={})
     message = str(caught.value)
@@ -50,7 +58,9 @@ def test_bad_environment_value_and_unknown_key_are_named() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(environ={"SEEDWATCH_BOT__DEFAULT_TIME": "25:00", "SEEDWATCH_CRAWL__SPEED": "fast"})
     message = str(caught.value)
-    assert "environment variable SEEDWATCH_BOT__DEFAULT_TIME: bot.default_time" in message and "HH:MM" in message
+    assert (
+        "environment variable SEEDWATCH_BOT__DEFAULT_TIME: bot.default_time" in message and "HH:MM" in message
+    )
     assert "SEEDWATCH_CRAWL__SPEED: crawl.speed: unknown key" in message
 
 

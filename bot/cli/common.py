@@ -60,7 +60,13 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings, verbose: int = 0) -> None:
     """Set up logging once, at the entry point; the Bot API token never reaches a log line."""
-    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose == 1 else getattr(logging, settings.log_level)
+    level = (
+        logging.DEBUG
+        if verbose > 1
+        else logging.INFO
+        if verbose == 1
+        else getattr(logging, settings.log_level)
+    )
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -80,8 +86,13 @@ def configure_logging(settings: Settings, verbose: int = 0) -> None:
 def settings_options(func: F) -> F:
     """Add --config and --db to a command and hand it a `settings` argument."""
 
-    @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-                  help="A TOML file overriding config/seedwatch.toml.")
+    @click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="A TOML file overriding config/seedwatch.toml.",
+    )
     @click.option("--db", "database_url", default=None, help="Database URL (default: SQLite in data_dir).")
     @functools.wraps(func)
     def wrapper(*args: Any, config_file: str | None, database_url: str | None, **kwargs: Any) -> Any:

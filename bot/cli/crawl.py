@@ -173,8 +173,8 @@ def crawl(
     print_summary(Console(), summary)
     if join is not None:
         click.echo(
-            f"this worker: new {progress.new}, duplicate {progress.duplicate}, irrelevant {progress.irrelevant}, "
-            f"failed {progress.failed}"
+            f"this worker: new {progress.new}, duplicate {progress.duplicate}, "
+            f"irrelevant {progress.irrelevant}, failed {progress.failed}"
         )
     if summary.status == "failed":
         raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")

@@ -29,8 +29,13 @@ def rejudge_command(settings: Settings, verbose: int) -> None:
     console = Console(stderr=True)
     try:
         total = store.articles.count()
-        with Progress(TextColumn("rejudging"), BarColumn(), MofNCompleteColumn(), console=console,
-                      disable=not console.is_terminal) as bar:
+        with Progress(
+            TextColumn("rejudging"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as bar:
             task = bar.add_task("rejudge", total=total)
             summary = rejudge(settings, store, on_article=lambda n: bar.update(task, completed=n))
     except SeedError as exc:

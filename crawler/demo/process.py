@@ -18,7 +18,9 @@ from crawler.demo.server import DEFAULT_OVERSIZE_BYTES, DEFAULT_SLOW_DELAY
 class DemoSiteProcess:
     """The demo web served by a child process; `start()` returns its base URL."""
 
-    def __init__(self, slow_delay: float = DEFAULT_SLOW_DELAY, oversize_bytes: int = DEFAULT_OVERSIZE_BYTES) -> None:
+    def __init__(
+        self, slow_delay: float = DEFAULT_SLOW_DELAY, oversize_bytes: int = DEFAULT_OVERSIZE_BYTES
+    ) -> None:
         self.slow_delay = slow_delay
         self.oversize_bytes = oversize_bytes
         self.process: subprocess.Popen[str] | None = None
@@ -31,8 +33,16 @@ class DemoSiteProcess:
 
     def start(self) -> str:
         """Start the child and wait until it serves; returns the base URL."""
-        command = [sys.executable, "-m", "crawler.demo", "--state", "--slow-delay", str(self.slow_delay),
-                   "--oversize-bytes", str(self.oversize_bytes)]
+        command = [
+            sys.executable,
+            "-m",
+            "crawler.demo",
+            "--state",
+            "--slow-delay",
+            str(self.slow_delay),
+            "--oversize-bytes",
+            str(self.oversize_bytes),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

@@ -56,15 +56,17 @@ def canonical_url(url: str, declared: str | None = None) -> str:
             url = candidate
     parts = urlsplit(url)
     host = _site(parts.hostname or "")
-    netloc = host if parts.port is None or parts.port == {"http": 80, "https": 443}.get(parts.scheme) else (
-        f"{host}:{parts.port}"
+    netloc = (
+        host
+        if parts.port is None or parts.port == {"http": 80, "https": 443}.get(parts.scheme)
+        else (f"{host}:{parts.port}")
     )
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
         if key.lower() not in TRACKING_PARAMS
         and not key.lower().startswith("utm_")
-        and not (key.lower() in AMP_PARAMS and value.lower() in ("1", "true", "amp", "") )
+        and not (key.lower() in AMP_PARAMS and value.lower() in ("1", "true", "amp", ""))
     ]
     path = _strip_amp_path(parts.path or "/")
     rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))

@@ -81,7 +81,11 @@ def _split_latin(chunk: str) -> list[str]:
         before = chunk[start : match.start()].rstrip("\"'”’)]")
         last_word = before.rsplit(None, 1)[-1] if before.split() else ""
         word = last_word.rstrip(".!?").lower()
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+        if (
+            word in _ABBREVIATIONS
+            or (len(word) == 1 and word.isalpha())
+            or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word)
+        ):
             continue
         parts.append(chunk[start : match.start()])
         start = match.end()

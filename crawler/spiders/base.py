@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -84,7 +85,13 @@ class SourceSpider(Spider):
             SourceSpider._shared_pool = (shared[0], shared[1] + 1)
             self._extractors = shared[0]
         if self._extractors is not None:
-            return await asyncio.wrap_future(self._extractors.submit(extract_article, html, url))
+            try:
+                return await asyncio.wrap_future(self._extractors.submit(extract_article, html, url))
+            except (BrokenProcessPool, OSError, RuntimeError) as exc:
+                # A pool that cannot start or died (e.g. no importable __main__) must not lose pages.
+                logger.warning("extraction processes unavailable (%s); extracting in threads", exc)
+                self.stop_extractors()
+                self.extract_processes = 0
         return await asyncio.to_thread(extract_article, html, url)
 
     def stop_extractors(self) -> None:
@@ -106,8 +113,13 @@ class SourceSpider(Spider):
             return
         source: SourceSpec = request.meta["source"]
         if request.url in chain or canonical_url(request.url) in {canonical_url(u) for u in chain}:
-            self.report_page_failure(chain[0], source, CrawlFailure("redirect_loop", f"{describe('redirect_loop')}: "
-                                     + " → ".join([*chain, request.url])))
+            self.report_page_failure(
+                chain[0],
+                source,
+                CrawlFailure(
+                    "redirect_loop", f"{describe('redirect_loop')}: " + " → ".join([*chain, request.url])
+                ),
+            )
         else:
             self._send(our_signals.page_skipped, url=chain[0], source=source, article_id=None)
 
@@ -145,7 +157,9 @@ class SourceSpider(Spider):
             self._send(our_signals.source_succeeded, source=source, not_modified=True)
             return
         if response.status >= 400:
-            self.report_source_failure(source, CrawlFailure(status_reason(response.status), http_status=response.status))
+            self.report_source_failure(
+                source, CrawlFailure(status_reason(response.status), http_status=response.status)
+            )
             return
         try:
             found = list(self.entries(response, source))
@@ -179,10 +193,18 @@ class SourceSpider(Spider):
         source: SourceSpec = request.meta["source"]
         diagnosis = diagnose(failure)
         if request.meta.get("is_child"):
-            self._send(our_signals.page_failed, url=request.url, source=source, reason=diagnosis.reason,
-                       detail=diagnosis.detail, http_status=diagnosis.http_status)
+            self._send(
+                our_signals.page_failed,
+                url=request.url,
+                source=source,
+                reason=diagnosis.reason,
+                detail=diagnosis.detail,
+                http_status=diagnosis.http_status,
+            )
             return
-        self.report_source_failure(source, CrawlFailure(diagnosis.reason, diagnosis.detail, diagnosis.http_status))
+        self.report_source_failure(
+            source, CrawlFailure(diagnosis.reason, diagnosis.detail, diagnosis.http_status)
+        )
 
     def report_source_failure(self, source: SourceSpec, failure: CrawlFailure) -> None:
         """Tell the recorder a source failed, with its reason."""
@@ -202,7 +224,12 @@ class SourceSpider(Spider):
             entry.url,
             callback=self.parse_article,
             errback=self.article_error,
-            meta={"source": source, "entry": entry, "article": True, "handle_httpstatus_list": HANDLED_STATUSES},
+            meta={
+                "source": source,
+                "entry": entry,
+                "article": True,
+                "handle_httpstatus_list": HANDLED_STATUSES,
+            },
         )
 
     async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
@@ -215,7 +242,9 @@ class SourceSpider(Spider):
             return
         content_type = _header(response, b"Content-Type") or ""
         if not isinstance(response, TextResponse) or not any(t in content_type.lower() for t in HTML_TYPES):
-            failure = CrawlFailure("not_html", f"{describe('not_html')} (Content-Type {content_type or 'missing'})")
+            failure = CrawlFailure(
+                "not_html", f"{describe('not_html')} (Content-Type {content_type or 'missing'})"
+            )
             for item in self._summary_or_failure(response, source, entry, failure):
                 yield item
             return
@@ -272,10 +301,14 @@ class SourceSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         source: SourceSpec = request.meta["source"]
         if isinstance(failure.value, AlreadyStored):
-            self._send(our_signals.page_skipped, url=request.url, source=source, article_id=failure.value.article_id)
+            self._send(
+                our_signals.page_skipped, url=request.url, source=source, article_id=failure.value.article_id
+            )
             return
         diagnosis = diagnose(failure)
-        self.report_page_failure(request.url, source, CrawlFailure(diagnosis.reason, diagnosis.detail, diagnosis.http_status))
+        self.report_page_failure(
+            request.url, source, CrawlFailure(diagnosis.reason, diagnosis.detail, diagnosis.http_status)
+        )
 
     def report_page_failure(self, url: str, source: SourceSpec, failure: CrawlFailure) -> None:
         """Tell the recorder a page failed, with its reason."""

@@ -65,4 +65,3 @@ class FeedSpider(SourceSpider):
             if (link.attrib.get("type") or "").lower() in FEED_LINK_TYPES:
                 return response.urljoin(link.attrib["href"])
         return None
-

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from parsel import Selector, SelectorList
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from scrapy.selector import Selector, SelectorList
 
 from crawler.failures import CrawlFailure
 from crawler.feeds import Entry, parse_date
@@ -21,14 +21,14 @@ from crawler.spiders.base import SourceSpider
 MAX_PAGES = 3
 
 
-def select(node: Selector | TextResponse, query: str) -> SelectorList:
+def select(node: Selector | TextResponse, query: str) -> SelectorList[Selector]:
     """Apply one configured selector (CSS, or XPath when prefixed with `xpath:`)."""
     if query.startswith("xpath:"):
         return node.xpath(query[len("xpath:") :])
     return node.css(query)
 
 
-def first(node: Selector, query: str | None) -> str:
+def first(node: Selector | TextResponse, query: str | None) -> str:
     """The first string a selector yields, stripped; empty when there is none."""
     if not query:
         return ""
@@ -60,7 +60,9 @@ class ListingSpider(SourceSpider):
                 )
             )
         page = int(response.meta.get("page", 1))
-        next_page = first(response, selectors.get("next")) if selectors.get("next") else ""  # type: ignore[arg-type]
+        next_page = first(response, selectors.get("next"))
         if next_page and page < MAX_PAGES:
-            found.append(self.source_request(response.urljoin(next_page), source, is_child=True, page=page + 1))
+            found.append(
+                self.source_request(response.urljoin(next_page), source, is_child=True, page=page + 1)
+            )
         return found

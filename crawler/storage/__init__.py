@@ -12,11 +12,11 @@ Errors (see `crawler.storage.store`)::
 from __future__ import annotations
 
 from crawler.storage.articles import EXPORT_FIELDS, ArticleRepo, Stored
-from crawler.storage.judging import JudgedRow, JudgingRepo
 from crawler.storage.chats import ChatRepo
 from crawler.storage.claims import ClaimRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
+from crawler.storage.judging import JudgedRow, JudgingRepo
 from crawler.storage.models import (
     AdminNotice,
     Article,
@@ -48,8 +48,8 @@ __all__ = [
     "Source",
     "StorageError",
     "Store",
-    "Story",
     "Stored",
+    "Story",
     "migrate",
     "safe_url",
     "utcnow",

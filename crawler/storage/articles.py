@@ -85,7 +85,9 @@ class ArticleRepo:
                     session.flush()
                     article.story_id = story.id
                 elif article.story_id is not None:
-                    _touch_story(session, article.story_id, values.get("published_at") or values.get("fetched_at"))
+                    _touch_story(
+                        session, article.story_id, values.get("published_at") or values.get("fetched_at")
+                    )
                 session.add(article)
                 session.flush()
                 _add_urls(session, article.id, [canonical, str(values.get("url") or ""), *urls])
@@ -169,9 +171,7 @@ class ArticleRepo:
                     .limit(batch)
                 )
                 if since is not None:
-                    query = query.where(
-                        func.coalesce(Article.published_at, Article.fetched_at) >= since
-                    )
+                    query = query.where(func.coalesce(Article.published_at, Article.fetched_at) >= since)
                 rows = session.execute(query).all()
             if not rows:
                 return

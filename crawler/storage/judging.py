@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert as insert_rows, select
+from sqlalchemy import delete, func, select
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -46,8 +47,10 @@ class JudgingRepo:
         with self.db.session() as session:
             return session.scalar(select(func.max(func.coalesce(Article.published_at, Article.fetched_at))))
 
-    def judged(self, after_id: int = 0, text_since: datetime | None = None, batch: int = 1000) -> Iterator[JudgedRow]:
-        """Stored articles with id > after_id, in id order; texts only of those that appeared since `text_since`."""
+    def judged(
+        self, after_id: int = 0, text_since: datetime | None = None, batch: int = 1000
+    ) -> Iterator[JudgedRow]:
+        """Stored articles with id > after_id, in id order; texts only of those since `text_since`."""
         last = after_id
         when = func.coalesce(Article.published_at, Article.fetched_at)
         while True:
@@ -80,7 +83,11 @@ class JudgingRepo:
     def outlet_lines(self) -> Iterator[tuple[str, str, int]]:
         """Every (outlet, line hash, pages) count."""
         with self.db.session() as session:
-            yield from session.execute(select(OutletLine.outlet, OutletLine.line_hash, OutletLine.pages)).tuples().all()
+            yield from (
+                session.execute(select(OutletLine.outlet, OutletLine.line_hash, OutletLine.pages))
+                .tuples()
+                .all()
+            )
 
     def count_outlet_lines(self, outlet: str, hashes: Iterable[str]) -> None:
         """One more page of `outlet` carried each of these lines."""
@@ -88,7 +95,11 @@ class JudgingRepo:
         if not values:
             return
         with self.db.session() as session:
-            insert: Any = pg_insert if session.bind is not None and session.bind.dialect.name == "postgresql" else sqlite_insert
+            insert: Any = (
+                pg_insert
+                if session.bind is not None and session.bind.dialect.name == "postgresql"
+                else sqlite_insert
+            )
             for start in range(0, len(values), 500):
                 statement = insert(OutletLine).values(values[start : start + 500])
                 statement = statement.on_conflict_do_update(

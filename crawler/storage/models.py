@@ -6,7 +6,7 @@ Times are stored in UTC and always come back timezone-aware, on SQLite as on Pos
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -66,7 +66,11 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations are the same on every database."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Source(Base):
@@ -240,6 +244,7 @@ class Chat(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     added_by: Mapped[int | None] = mapped_column(BigInteger)
+    manages_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # a private chat setting up a channel
     last_window_end: Mapped[datetime | None]
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -263,6 +268,8 @@ class Delivery(Base):
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the sender holding it, so two never send
+    claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

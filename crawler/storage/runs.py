@@ -42,7 +42,9 @@ class RunRepo:
         unknown = set(deltas) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown run counters: {sorted(unknown)}")
-        values: dict[Any, Any] = {getattr(CrawlRun, k): getattr(CrawlRun, k) + v for k, v in deltas.items() if v}
+        values: dict[Any, Any] = {
+            getattr(CrawlRun, k): getattr(CrawlRun, k) + v for k, v in deltas.items() if v
+        }
         if not values:
             return
         with self.db.session() as session:
@@ -104,4 +106,6 @@ class RunRepo:
     def errors(self, run_id: int) -> Sequence[FetchError]:
         """The errors of one run."""
         with self.db.session() as session:
-            return session.scalars(select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id)).all()
+            return session.scalars(
+                select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id)
+            ).all()

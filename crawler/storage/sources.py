@@ -18,7 +18,9 @@ class SourceRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def upsert(self, url: str, name: str, kind: str, lang: str = "", options: dict[str, Any] | None = None) -> Source:
+    def upsert(
+        self, url: str, name: str, kind: str, lang: str = "", options: dict[str, Any] | None = None
+    ) -> Source:
         """Register a source or update its name, kind and options; health is kept."""
         with self.db.session() as session:
             source = session.scalar(select(Source).where(Source.url == url))

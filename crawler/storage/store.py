@@ -54,8 +54,10 @@ def create_db_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StorageError(f"not a database URL: {url!r} (expected e.g. sqlite:///path.db or "
-                           "postgresql+psycopg://user@host/db)") from exc
+        raise StorageError(
+            f"not a database URL: {url!r} (expected e.g. sqlite:///path.db or "
+            "postgresql+psycopg://user@host/db)"
+        ) from exc
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs: dict[str, Any] = {"future": True}

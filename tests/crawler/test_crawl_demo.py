@@ -35,15 +35,22 @@ FAST = {
 }
 
 
-def seedwatch(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def seedwatch(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the `seedwatch` command as a user would."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
-    completed = subprocess.run(
+    completed = subprocess.run(  # noqa: PLW1510 - the caller decides what a failure means
         [sys.executable, "-m", "bot", *args],
-        capture_output=True, text=True, env={**clean, **FAST, **(env or {})}, timeout=240,
+        capture_output=True,
+        text=True,
+        env={**clean, **FAST, **(env or {})},
+        timeout=240,
     )
     if check and completed.returncode != 0:
-        raise AssertionError(f"seedwatch {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
+        raise AssertionError(
+            f"seedwatch {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
+        )
     return completed
 
 
@@ -66,16 +73,24 @@ def crawled(site: DemoSiteProcess, tmp_path_factory: pytest.TempPathFactory) -> 
     return {"db": db, "sources": sources, "first": first, "records": records, "folder": folder}
 
 
-def test_every_reachable_article_is_stored_exactly_once(site: DemoSiteProcess, crawled: dict[str, Any]) -> None:
+def test_every_reachable_article_is_stored_exactly_once(
+    site: DemoSiteProcess, crawled: dict[str, Any]
+) -> None:
     expected = site.expectations()
     records = crawled["records"]
     canonicals = [r["canonical_url"] for r in records]
     assert len(canonicals) == len(set(canonicals)), "an article was stored twice"
     stored = {canonical_url(r["url"]) for r in records} | set(canonicals)
     declared_elsewhere = {
-        url for url, a in expected["articles"].items() if a["canonical"] and canonical_url(a["canonical"]) != canonical_url(url)
+        url
+        for url, a in expected["articles"].items()
+        if a["canonical"] and canonical_url(a["canonical"]) != canonical_url(url)
     }
-    missing = [url for url in expected["articles"] if canonical_url(url) not in stored and url not in declared_elsewhere]
+    missing = [
+        url
+        for url in expected["articles"]
+        if canonical_url(url) not in stored and url not in declared_elsewhere
+    ]
     assert not missing, f"not stored: {missing[:5]}"
     # Tracking, fragment and AMP variants of an article never become articles of their own.
     for variant in expected["variants"]:
@@ -89,7 +104,7 @@ def test_broken_cases_are_recorded_with_their_reason_and_the_crawl_carries_on(
 
     path = crawled["db"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        errors = {url: reason for url, reason in conn.execute("SELECT url, reason FROM fetch_errors")}
+        errors = dict(conn.execute("SELECT url, reason FROM fetch_errors").fetchall())
         run = conn.execute("SELECT status, sources_done, sources_total FROM crawl_runs").fetchone()
     for url, reason in site.expectations()["broken"].items():
         assert errors.get(url) == reason, f"{url}: recorded {errors.get(url)!r}, expected {reason!r}"
@@ -102,13 +117,32 @@ def test_export_has_the_documented_fields_and_relevance_follows_the_body(
 ) -> None:
     expected = site.expectations()["articles"]
     records = {r["canonical_url"]: r for r in crawled["records"]}
-    for field in ("url", "canonical_url", "source", "title", "lang", "published", "relevant", "topics", "relevance", "text"):
+    for field in (
+        "url",
+        "canonical_url",
+        "source",
+        "title",
+        "lang",
+        "published",
+        "relevant",
+        "topics",
+        "relevance",
+        "text",
+    ):
         assert all(field in r for r in records.values()), field
-    judged = [(records[canonical_url(u)]["relevant"], a["relevant"]) for u, a in expected.items() if canonical_url(u) in records]
+    judged = [
+        (records[canonical_url(u)]["relevant"], a["relevant"])
+        for u, a in expected.items()
+        if canonical_url(u) in records
+    ]
     agreement = sum(ours == truth for ours, truth in judged) / len(judged)
     assert agreement >= 0.95, f"relevance agrees with the ground truth on only {agreement:.0%}"
     # Unrelated pages whose sidebars list DeepSeek headlines stay irrelevant, with the reason.
-    unrelated = [records[canonical_url(u)] for u, a in expected.items() if not a["relevant"] and canonical_url(u) in records]
+    unrelated = [
+        records[canonical_url(u)]
+        for u, a in expected.items()
+        if not a["relevant"] and canonical_url(u) in records
+    ]
     assert unrelated and sum(not r["relevant"] for r in unrelated) >= len(unrelated) - 1
     assert all(r["irrelevant_reason"] for r in unrelated if not r["relevant"])
 
@@ -132,9 +166,13 @@ def test_a_second_crawl_costs_one_304_per_unchanged_feed_and_loses_nothing(crawl
 
     with sqlite3.connect(crawled["db"].removeprefix("sqlite:///")) as conn:
         not_modified, new = conn.execute(
-            "SELECT sources_not_modified, articles_new FROM crawl_runs WHERE id = 2").fetchone()
+            "SELECT sources_not_modified, articles_new FROM crawl_runs WHERE id = 2"
+        ).fetchone()
     assert not_modified >= 10 and new == 0
-    after = [json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", crawled["db"]).stdout.splitlines()]
+    after = [
+        json.loads(line)["canonical_url"]
+        for line in seedwatch("export", "--db", crawled["db"]).stdout.splitlines()
+    ]
     assert set(after) == before and len(after) == len(before)
 
 
@@ -155,7 +193,9 @@ def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_p
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", db],
-        env={**clean, **FAST}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**clean, **FAST},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     import sqlite3
 
@@ -175,17 +215,30 @@ def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_p
         rows = conn.execute("SELECT canonical_url, title, text, content_hash FROM articles").fetchall()
     assert len(rows) >= stored and all(title and text and digest for _, title, text, digest in rows)
     seedwatch("crawl", "--sources", str(sources), "--db", db)
-    final = [json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", db).stdout.splitlines()]
+    final = [
+        json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", db).stdout.splitlines()
+    ]
     assert len(final) == len(set(final)) >= len(rows)
-    assert set(r[0] for r in rows) <= set(final)
+    assert {r[0] for r in rows} <= set(final)
 
 
 def test_a_bad_config_or_database_stops_with_a_clear_message(tmp_path: Path) -> None:
-    bad = seedwatch("crawl", "--source", "http://127.0.0.1:9/feed", env={"SEEDWATCH_CRAWL__RETRY_TIMES": "many"},
-                    check=False)
+    bad = seedwatch(
+        "crawl",
+        "--source",
+        "http://127.0.0.1:9/feed",
+        env={"SEEDWATCH_CRAWL__RETRY_TIMES": "many"},
+        check=False,
+    )
     assert bad.returncode == 2 and "SEEDWATCH_CRAWL__RETRY_TIMES" in bad.stderr
-    unreachable = seedwatch("crawl", "--source", "http://127.0.0.1:9/feed", "--db",
-                            "postgresql+psycopg://nobody@127.0.0.1:1/x", check=False)
+    unreachable = seedwatch(
+        "crawl",
+        "--source",
+        "http://127.0.0.1:9/feed",
+        "--db",
+        "postgresql+psycopg://nobody@127.0.0.1:1/x",
+        check=False,
+    )
     assert unreachable.returncode == 1 and "cannot open database" in unreachable.stderr
     not_url = seedwatch("crawl", "--source", "not-a-url", check=False)
     assert not_url.returncode == 2 and "not an absolute http(s) URL" in not_url.stderr
@@ -206,7 +259,8 @@ def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, 
     wire, others = tmp_path / "wire.yaml", tmp_path / "others.yaml"
     wire.write_text(yaml.safe_dump({"sources": [by_name["Pacific Newswire"]]}), encoding="utf-8")
     others.write_text(
-        yaml.safe_dump({"sources": [by_name["TechWire Daily"], by_name["Global Business Ledger"]]}), encoding="utf-8"
+        yaml.safe_dump({"sources": [by_name["TechWire Daily"], by_name["Global Business Ledger"]]}),
+        encoding="utf-8",
     )
     db = f"sqlite:///{tmp_path / 'runs.db'}"
     seedwatch("crawl", "--sources", str(wire), "--db", db)
@@ -217,7 +271,8 @@ def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, 
     copies = {
         canonical_url(u): canonical_url(a["copy_of"])
         for u, a in expected.items()
-        if a["copy_kind"] == "exact" and a["outlet"] in ("techwire", "ledger")
+        if a["copy_kind"] == "exact"
+        and a["outlet"] in ("techwire", "ledger")
         and canonical_url(a["copy_of"]) in wire_urls
     }
     by_canonical = {r["canonical_url"]: r for r in records}
@@ -230,5 +285,8 @@ def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, 
         assert by_canonical[url]["story"] == original["story"] is not None
     judged = {r["canonical_url"]: (r["duplicate_of"], r["story"] is not None, r["claims"]) for r in records}
     seedwatch("rejudge", "--db", db)
-    again = {json.loads(line)["canonical_url"]: json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()}
+    again = {
+        json.loads(line)["canonical_url"]: json.loads(line)
+        for line in seedwatch("export", "--db", db).stdout.splitlines()
+    }
     assert {u: (r["duplicate_of"], r["story"] is not None, r["claims"]) for u, r in again.items()} == judged

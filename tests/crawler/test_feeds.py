@@ -21,8 +21,10 @@ ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title
 <entry><title>Stargate</title><link rel="alternate" href="https://x.test/s"/><id>urn:1</id>
 <updated>2025-01-21T20:00:00Z</updated><summary>Five hundred billion</summary></entry></feed>"""
 
-GBK_RSS = '<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>华夏</title>' \
-    '<item><title>深度求索发布R1</title><link>http://x.test/1</link></item></channel></rss>'
+GBK_RSS = (
+    '<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>华夏</title>'
+    "<item><title>深度求索发布R1</title><link>http://x.test/1</link></item></channel></rss>"
+)
 
 
 def test_rss_entries_resolve_links_clean_html_and_parse_dates() -> None:
@@ -41,11 +43,21 @@ def test_atom_and_gbk_feeds() -> None:
 
 
 def test_json_feed() -> None:
-    body = json.dumps({
-        "version": "https://jsonfeed.org/version/1.1",
-        "items": [{"id": "1", "url": "/p/1", "title": "R1", "content_html": "<p>Body</p>",
-                   "date_published": "2025-01-27T10:00:00-05:00", "authors": [{"name": "Bo"}]}],
-    }).encode()
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "/p/1",
+                    "title": "R1",
+                    "content_html": "<p>Body</p>",
+                    "date_published": "2025-01-27T10:00:00-05:00",
+                    "authors": [{"name": "Bo"}],
+                }
+            ],
+        }
+    ).encode()
     (entry,) = parse_feed(body, "https://x.test/feed.json", "application/feed+json")
     assert (entry.url, entry.summary, entry.author) == ("https://x.test/p/1", "Body", "Bo")
     assert entry.published is not None and entry.published.hour == 15
@@ -71,7 +83,8 @@ def test_news_sitemap_with_news_tags_and_an_index() -> None:
     body = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
       xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://x.test/a</loc>
       <news:news><news:publication><news:name>X</news:name><news:language>en</news:language></news:publication>
-      <news:publication_date>2025-01-28T08:00:00+00:00</news:publication_date><news:title>DeepSeek limits sign-ups</news:title>
+      <news:publication_date>2025-01-28T08:00:00+00:00</news:publication_date>
+      <news:title>DeepSeek limits sign-ups</news:title>
       </news:news></url></urlset>"""
     entries, children = parse_sitemap(gzip.compress(body), "https://x.test/sitemap.xml.gz")
     assert children == []

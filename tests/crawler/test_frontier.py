@@ -16,7 +16,12 @@ import yaml
 from crawler.demo import DemoSiteProcess
 from tests.crawler.test_crawl_demo import FAST
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("demo-crawl")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.xdist_group("demo-crawl"),
+]
 
 
 def test_two_workers_share_the_frontier_and_store_each_article_once(
@@ -33,17 +38,24 @@ def test_two_workers_share_the_frontier_and_store_each_article_once(
             "SEEDWATCH_REDIS_URL": redis_url,
         }
         command = [sys.executable, "-m", "bot", "crawl"]
-        coordinator = subprocess.Popen([*command, "--sources", str(sources)], env=env, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        coordinator = subprocess.Popen(
+            [*command, "--sources", str(sources)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(0.5)
-        worker = subprocess.Popen([*command, "--worker"], env=env, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out_c, err_c = coordinator.communicate(timeout=240)
+        worker = subprocess.Popen(
+            [*command, "--worker"], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        _, err_c = coordinator.communicate(timeout=240)
         out_w, err_w = worker.communicate(timeout=240)
         assert coordinator.returncode == 0, err_c[-2000:]
         assert worker.returncode == 0, err_w[-2000:]
-        exported = subprocess.run([sys.executable, "-m", "bot", "export"], env=env, text=True,
-                                  capture_output=True, check=True).stdout
+        exported = subprocess.run(
+            [sys.executable, "-m", "bot", "export"], env=env, text=True, capture_output=True, check=True
+        ).stdout
         expected = site.expectations()
     records = [json.loads(line) for line in exported.splitlines()]
     canonicals = [r["canonical_url"] for r in records]

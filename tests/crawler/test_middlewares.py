@@ -34,7 +34,9 @@ def test_tracking_variants_of_an_article_are_one_request(settings: Settings) -> 
 
 
 def test_retries_back_off_exponentially_and_honour_retry_after(settings: Settings) -> None:
-    crawler = crawler_for(settings, RETRY_TIMES=3, SEEDWATCH_RETRY_BACKOFF=2.0, SEEDWATCH_RETRY_BACKOFF_MAX=30.0)
+    crawler = crawler_for(
+        settings, RETRY_TIMES=3, SEEDWATCH_RETRY_BACKOFF=2.0, SEEDWATCH_RETRY_BACKOFF_MAX=30.0
+    )
     middleware = BackoffRetryMiddleware.from_crawler(crawler)
     request = Request("https://x.test/a")
     first = middleware.process_response(request, Response("https://x.test/a", status=503, request=request))
@@ -52,8 +54,15 @@ def test_retries_back_off_exponentially_and_honour_retry_after(settings: Setting
 
 def test_links_to_stored_articles_are_not_fetched(settings: Settings) -> None:
     with Store(settings.database) as store:
-        store.articles.add({"url": "https://x.test/a", "canonical_url": "https://x.test/a", "title": "t",
-                            "text": "b", "content_hash": "h"})
+        store.articles.add(
+            {
+                "url": "https://x.test/a",
+                "canonical_url": "https://x.test/a",
+                "title": "t",
+                "text": "b",
+                "content_hash": "h",
+            }
+        )
     middleware = KnownArticleMiddleware(settings.database)
     middleware.spider_opened()
     try:

@@ -25,7 +25,12 @@ def test_shipped_source_list_has_thirty_real_bilingual_sources() -> None:
     assert kinds & {"rss", "atom"}
     assert all(s.url.startswith(("http://", "https://")) for s in sources)
     queries = " ".join(s.url for s in sources)
-    for query in ("DeepSeek", "Stargate", "%E6%B7%B1%E5%BA%A6%E6%B1%82%E7%B4%A2", "%E6%98%9F%E9%99%85%E4%B9%8B%E9%97%A8"):
+    for query in (
+        "DeepSeek",
+        "Stargate",
+        "%E6%B7%B1%E5%BA%A6%E6%B1%82%E7%B4%A2",
+        "%E6%98%9F%E9%99%85%E4%B9%8B%E9%97%A8",
+    ):
         assert query in queries
 
 
@@ -46,8 +51,14 @@ def test_a_listing_source_keeps_its_selectors(tmp_path: Path) -> None:
         ("  - name: X\n    kind: podcast\n    url: https://x.test/feed\n", "kind 'podcast' is not one of"),
         ("  - kind: rss\n    url: https://x.test/feed\n", "key 'name' is required"),
         ("  - name: X\n    kind: rss\n    url: https://x.test/f\n    colour: red\n", "unknown key(s) colour"),
-        ("  - name: X\n    kind: listing\n    url: https://x.test/f\n", "needs selectors with 'item' and 'link'"),
-        ("  - name: X\n    kind: rss\n    url: https://x.test/f\n    interval_minutes: -5\n", "interval_minutes"),
+        (
+            "  - name: X\n    kind: listing\n    url: https://x.test/f\n",
+            "needs selectors with 'item' and 'link'",
+        ),
+        (
+            "  - name: X\n    kind: rss\n    url: https://x.test/f\n    interval_minutes: -5\n",
+            "interval_minutes",
+        ),
     ],
 )
 def test_bad_entries_are_named_with_file_entry_and_key(tmp_path: Path, entry: str, message: str) -> None:
@@ -66,8 +77,10 @@ def test_duplicate_urls_are_refused() -> None:
 
 def test_disabled_sources_are_left_out() -> None:
     specs = parse_sources(
-        [{"name": "A", "kind": "rss", "url": "https://a.test/f", "enabled": False},
-         {"name": "B", "kind": "rss", "url": "https://b.test/f"}],
+        [
+            {"name": "A", "kind": "rss", "url": "https://a.test/f", "enabled": False},
+            {"name": "B", "kind": "rss", "url": "https://b.test/f"},
+        ],
         "list",
     )
     assert [s.name for s in specs] == ["B"]

@@ -72,21 +72,38 @@ def make(spider_cls: type[Spider], **kwargs: Any) -> tuple[Any, Events]:
     return spider, Events(crawler)
 
 
-SOURCE = SourceSpec(name="News", kind="rss", url="https://news.test/feed.xml", lang="en", source_id=7,
-                    etag='"abc"', last_modified="Mon, 27 Jan 2025 00:00:00 GMT")
+SOURCE = SourceSpec(
+    name="News",
+    kind="rss",
+    url="https://news.test/feed.xml",
+    lang="en",
+    source_id=7,
+    etag='"abc"',
+    last_modified="Mon, 27 Jan 2025 00:00:00 GMT",
+)
 
 
-def response(url: str, body: str | bytes, status: int = 200, content_type: str = "text/html; charset=utf-8",
-             request: Request | None = None, cls: type[Response] = HtmlResponse, **headers: str) -> Response:
+def response(
+    url: str,
+    body: str | bytes,
+    status: int = 200,
+    content_type: str = "text/html; charset=utf-8",
+    request: Request | None = None,
+    cls: type[Response] = HtmlResponse,
+    **headers: str,
+) -> Response:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     request = request or Request(url)
-    return cls(url=url, body=raw, status=status, request=request,
-               headers={"Content-Type": content_type, **headers})
+    return cls(
+        url=url, body=raw, status=status, request=request, headers={"Content-Type": content_type, **headers}
+    )
 
 
 def source_response(spider: Any, body: str | bytes, status: int = 200, **kw: Any) -> Response:
     request = spider.source_request(SOURCE.url, SOURCE)
-    return response(SOURCE.url, body, status, request=request, cls=TextResponse if status != 304 else Response, **kw)
+    return response(
+        SOURCE.url, body, status, request=request, cls=TextResponse if status != 304 else Response, **kw
+    )
 
 
 def drain(result: Any) -> list[Any]:
@@ -100,7 +117,9 @@ def drain(result: Any) -> list[Any]:
     return list(result)
 
 
-def follow(request: Request, body: str | bytes, status: int = 200, content_type: str = "text/html; charset=utf-8") -> Iterator[Any]:
+def follow(
+    request: Request, body: str | bytes, status: int = 200, content_type: str = "text/html; charset=utf-8"
+) -> Iterator[Any]:
     """Run a request's callback on a made-up response."""
     cls = HtmlResponse if "html" in content_type else Response
     reply = response(request.url, body, status, content_type, request=request, cls=cls)
@@ -125,7 +144,9 @@ def test_feed_links_become_article_requests_and_the_source_reports_its_validator
         "https://news.test/2025/01/two",
     ]
     assert all(r.meta["article"] for r in requests)
-    assert events.seen == [("source_succeeded", {"source": SOURCE, "entries": 2, "etag": '"v2"', "last_modified": None})]
+    assert events.seen == [
+        ("source_succeeded", {"source": SOURCE, "entries": 2, "etag": '"v2"', "last_modified": None})
+    ]
 
 
 def test_max_items_caps_the_links_followed() -> None:
@@ -156,7 +177,7 @@ def test_broken_sources_are_reported_with_a_reason(body: str, status: int, reaso
 
 
 def test_an_article_page_is_extracted_with_its_canonical_url_and_outlet() -> None:
-    spider, events = make(FeedSpider, sources=[SOURCE])
+    spider, _ = make(FeedSpider, sources=[SOURCE])
     request = drain(spider.parse_source(source_response(spider, RSS)))[0]
     (item,) = list(follow(request, ARTICLE))
     assert isinstance(item, ArticleItem)
@@ -210,18 +231,36 @@ def test_an_auto_source_that_serves_an_article_is_that_article() -> None:
 def test_an_auto_source_page_with_a_feed_link_follows_the_feed() -> None:
     source = SourceSpec(name="news.test", kind="auto", url="https://news.test/")
     spider, _ = make(FeedSpider, sources=[source])
-    page = "<html><head><link rel='alternate' type='application/rss+xml' href='/feed.xml'></head><body>Hi</body></html>"
+    page = (
+        "<html><head><link rel='alternate' type='application/rss+xml' href='/feed.xml'></head>"
+        "<body>Hi</body></html>"
+    )
     (feed_request,) = list(follow(spider.source_request(source.url, source), page))
     assert feed_request.url == "https://news.test/feed.xml" and feed_request.meta["is_child"]
 
 
 def test_listing_selectors_and_pagination() -> None:
-    source = SourceSpec(name="MP", kind="listing", url="https://mp.test/news",
-                        options={"selectors": {"item": "tr.story", "link": "a::attr(href)", "title": "a::text",
-                                               "date": "td.date::text", "next": "a.next::attr(href)"}})
+    source = SourceSpec(
+        name="MP",
+        kind="listing",
+        url="https://mp.test/news",
+        options={
+            "selectors": {
+                "item": "tr.story",
+                "link": "a::attr(href)",
+                "title": "a::text",
+                "date": "td.date::text",
+                "next": "a.next::attr(href)",
+            }
+        },
+    )
     spider, events = make(ListingSpider, sources=[source])
-    page = ("<table><tr class='story'><td><a href='/a/1'>DeepSeek tops App Store</a></td><td class='date'>2025-01-27</td></tr>"
-            "<tr class='story'><td><a href='javascript:void(0)'>x</a></td></tr></table><a class='next' href='?page=2'>Next</a>")
+    page = (
+        "<table><tr class='story'><td><a href='/a/1'>DeepSeek tops App Store</a></td>"
+        "<td class='date'>2025-01-27</td></tr>"
+        "<tr class='story'><td><a href='javascript:void(0)'>x</a></td></tr></table>"
+        "<a class='next' href='?page=2'>Next</a>"
+    )
     found = list(follow(spider.source_request(source.url, source), page))
     (article,) = [r for r in found if r.meta.get("article")]
     (next_page,) = [r for r in found if not r.meta.get("article")]

@@ -59,18 +59,35 @@ def test_new_story_claims_and_export_round_trip(db_url: str) -> None:
     with Store(db_url) as store:
         first = store.articles.add(
             article(),
-            claims=[{"id": "r1-release-jan20", "stance": "supports", "score": 0.92, "evidence": "R1 was released on 20 January."}],
+            claims=[
+                {
+                    "id": "r1-release-jan20",
+                    "stance": "supports",
+                    "score": 0.92,
+                    "evidence": "R1 was released on 20 January.",
+                }
+            ],
             new_story_title="R1 released",
         )
         assert first.story_id is not None
         copy = store.articles.add(
-            article("https://y.test/copy", duplicate_of_id=first.article_id, duplicate_kind="exact", story_id=first.story_id)
+            article(
+                "https://y.test/copy",
+                duplicate_of_id=first.article_id,
+                duplicate_kind="exact",
+                story_id=first.story_id,
+            )
         )
         assert copy.story_id == first.story_id
         rows = list(store.articles.export_rows())
         assert [r["canonical_url"] for r in rows] == ["https://x.test/a", "https://y.test/copy"]
         assert rows[0]["claims"] == [
-            {"id": "r1-release-jan20", "stance": "supports", "score": 0.92, "evidence": "R1 was released on 20 January."}
+            {
+                "id": "r1-release-jan20",
+                "stance": "supports",
+                "score": 0.92,
+                "evidence": "R1 was released on 20 January.",
+            }
         ]
         assert rows[1]["duplicate_of"] == "https://x.test/a?utm_source=rss"
         assert rows[0]["published"] == "2025-01-20T14:00:00+00:00"
@@ -82,7 +99,9 @@ def test_source_health_and_run_records(db_url: str) -> None:
         source = store.sources.upsert("https://x.test/feed", "X", "rss", "en")
         assert store.sources.record_failure(source.id, "timeout") == 1
         assert store.sources.record_failure(source.id, "timeout") == 2
-        store.sources.record_success(source.id, etag='"v1"', last_modified="Mon, 20 Jan 2025 00:00:00 GMT", entries=0)
+        store.sources.record_success(
+            source.id, etag='"v1"', last_modified="Mon, 20 Jan 2025 00:00:00 GMT", entries=0
+        )
         again = store.sources.get("https://x.test/feed")
         assert again is not None
         assert (again.consecutive_failures, again.etag, again.empty_runs) == (0, '"v1"', 1)
