@@ -30,9 +30,19 @@ class ArticleItem:
     relevant: bool = False
     topics: list[str] = field(default_factory=list)
     irrelevant_reason: str | None = None
+    relevance_judged: bool = False
+    prepared: Any = None  # crawler.judge.core.Prepared, computed beside extraction
     judgement: Any = None  # crawler.judge.types.Judgement, set by JudgePipeline
     judged_generation: int = -1  # the judge's state when it was assessed
     article_id: int | None = None  # set by StoragePipeline
+
+    def set_relevance(self, verdict: Any) -> None:
+        """Take a relevance verdict (crawler.judge.types.Relevance)."""
+        self.relevance = verdict.score
+        self.relevant = verdict.relevant
+        self.topics = list(verdict.topics)
+        self.irrelevant_reason = verdict.reason
+        self.relevance_judged = True
 
     @property
     def outcome(self) -> str:

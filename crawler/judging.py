@@ -165,7 +165,7 @@ class JudgeService:
     def assess(self, item: ArticleItem) -> Judgement:
         """The judgement of an item about to be stored."""
         self.catch_up()
-        return self.judge.assess(doc_of(item))
+        return self.judge.assess(doc_of(item), item.prepared)
 
     def index(self, item: ArticleItem, article_id: int, judgement: Judgement, story_id: int | None) -> None:
         """Take in an item just stored (and count its lines as the outlet's)."""

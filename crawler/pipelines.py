@@ -8,6 +8,7 @@ stored too, with the reason, so `seedwatch export` shows everything the crawl sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
@@ -16,6 +17,7 @@ from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
+from crawler.analysis import topic_terms
 from crawler.judge.types import TopicTerms
 from crawler.judging import JudgeService, claim_values, doc_of, judgement_values, new_story_title
 from crawler.storage import DuplicateArticle, Store
@@ -33,18 +35,10 @@ def _settings(crawler: Crawler) -> Settings:
     return settings
 
 
-def topic_terms(settings: Settings) -> list[TopicTerms]:
-    """The configured topics as plain values."""
-    return [
-        TopicTerms(name=name, aliases=tuple(topic.aliases), related=tuple(topic.related))
-        for name, topic in settings.topics.items()
-    ]
-
-
 class RelevancePipeline:
     """Scores each article against the watched topics (title and extracted body only)."""
 
-    def __init__(self, topics: list[TopicTerms], threshold: float) -> None:
+    def __init__(self, topics: Sequence[TopicTerms], threshold: float) -> None:
         self.topics = topics
         self.threshold = threshold
 
@@ -54,12 +48,8 @@ class RelevancePipeline:
         return cls(topic_terms(settings), settings.relevance.threshold)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
-            verdict = score_relevance(item.title, item.text, self.topics, self.threshold)
-            item.relevance = verdict.score
-            item.relevant = verdict.relevant
-            item.topics = list(verdict.topics)
-            item.irrelevant_reason = verdict.reason
+        if isinstance(item, ArticleItem) and not item.relevance_judged:
+            item.set_relevance(score_relevance(item.title, item.text, self.topics, self.threshold))
         return item
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +41,44 @@ _NOTHING = content_hash("")  # pages that failed to extract are not copies of ea
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """The judging that needs one article alone (features, sentences, seed claims): computed anywhere,
+    e.g. beside extraction in a worker process, and handed to `Judge.assess`. It is used only while the
+    article's text is judged unchanged (no outlet boilerplate line removed from it)."""
+
+    key: str
+    anchors: Anchors
+    counts: dict[str, int]
+    sentences: tuple[str, ...]
+    claims: tuple[ClaimMatch, ...]
+    covered: frozenset[str]
+
+
+def _prepared_key(title: str, text: str, lang: str, year: int) -> str:
+    return content_hash(f"{year}\x00{lang}\x00{title}\x00{text}")
+
+
+def prepare(
+    title: str, text: str, lang: str, year: int, matchers: Sequence[ClaimMatcher], min_score: float = 0.0
+) -> Prepared:
+    """Everything about a relevant article that no other article changes."""
+    found = anchors(f"{title}\n{text}", lang, year)
+    sentences = tuple(split_sentences(text))
+    claims = tuple(
+        m for matcher in matchers for m in matcher.match(title, text, lang) if m.score >= min_score
+    )
+    covered = frozenset(s for s in sentences if any(matcher.covers(s) for matcher in matchers))
+    return Prepared(
+        key=_prepared_key(title, text, lang, year),
+        anchors=found,
+        counts=dict(term_counts(title, text, lang, found)),
+        sentences=sentences,
+        claims=claims,
+        covered=covered,
+    )
+
+
+@dataclass(frozen=True)
 class _Work:
     """What `assess` computed that `index` needs again."""
 
@@ -51,6 +89,7 @@ class _Work:
     counts: dict[str, int] | None
     vector: Vector | None
     sentences: tuple[str, ...]
+    prepared: Prepared | None = None
 
 
 class Judge:
@@ -114,10 +153,12 @@ class Judge:
 
     # --- judging -----------------------------------------------------------------------------------
 
-    def assess(self, doc: Doc) -> Judgement:
+    def assess(self, doc: Doc, prepared: Prepared | None = None) -> Judgement:
         """Everything judged about an article, against what is indexed so far; changes nothing."""
         digest = content_hash(doc.text)
-        work = self._work(doc)
+        work = self._work(doc, prepared)
+        if work.prepared is None:
+            prepared = None
         self._pending[(doc.url, digest)] = work
         while len(self._pending) > _PENDING:
             self._pending.popitem(last=False)
@@ -129,11 +170,16 @@ class Judge:
         if not doc.relevant or work.vector is None:
             return judgement
         story, title = self._story(doc, duplicate, work)
-        claims = self._claims(doc, work.text)
+        covered: Callable[[str], bool] = self._covered
+        if prepared is not None:
+            claims = tuple(c for c in prepared.claims if c.score >= self.settings.claim_min_score)
+            covered = prepared.covered.__contains__
+        else:
+            claims = self._claims(doc, work.text)
         if duplicate and duplicate.kind == "translation":
             novelty = 0.0
         else:
-            novelty = self.novelty.novelty(work.sentences, story, self._covered)
+            novelty = self.novelty.novelty(work.sentences, story, covered)
         return Judgement(
             content_hash=digest,
             signature=judgement.signature,
@@ -160,11 +206,28 @@ class Judge:
 
     # --- parts -------------------------------------------------------------------------------------
 
-    def _work(self, doc: Doc) -> _Work:
+    def _work(self, doc: Doc, prepared: Prepared | None = None) -> _Work:
         text, lines = self.lines.split(doc.outlet, doc.text)
         signature = self.near.signature(text)
         if not doc.relevant:
             return _Work(text, lines, signature, None, None, None, ())
+        usable = (
+            prepared is not None
+            and text == doc.text
+            and prepared.key == _prepared_key(doc.title, text, doc.lang, doc.when.year)
+        )
+        if prepared is not None and usable:
+            vector = self.stories.vector(prepared.counts)
+            return _Work(
+                text,
+                lines,
+                signature,
+                prepared.anchors,
+                prepared.counts,
+                vector,
+                prepared.sentences,
+                prepared,
+            )
         found = anchors(f"{doc.title}\n{text}", doc.lang, doc.when.year)
         counts = dict(term_counts(doc.title, text, doc.lang, found))
         vector = self.stories.vector(counts)
@@ -199,9 +262,10 @@ class Judge:
 
     def _story(self, doc: Doc, duplicate: DuplicateVerdict | None, work: _Work) -> tuple[int | None, str]:
         if duplicate is not None:
-            # a copy joins its original's story, unless that story is out of the window by now
+            # A copy reports its original's event whenever it appears (a backfilled feed or a warm start
+            # can bring it long after the story left the window).
             story = self._story_of.get(duplicate.of)
-            if story is not None and self.stories.in_reach(story, doc.when):
+            if story is not None:
                 return story, self.stories.title(story) or doc.title
         assert work.vector is not None
         match = self.stories.best(work.vector, doc.lang, doc.when)

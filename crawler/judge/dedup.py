@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 import xxhash
 
 from crawler.judge.lsh import BandIndex, lsh_params
@@ -190,9 +191,7 @@ class NearDuplicateIndex:
         rows = self.bands.candidates(self.bands.band_keys(sig.values))
         if not rows.size:
             return []
-        chunks, offsets = np.divmod(rows, _CHUNK)
-        sigs = np.stack([self._sigs[c][o] for c, o in zip(chunks, offsets, strict=True)])
-        sizes = np.array([self._sizes[c][o] for c, o in zip(chunks, offsets, strict=True)], dtype=np.float64)
+        sigs, sizes = self._gather(rows)
         jaccard = np.count_nonzero(sigs == sig.values, axis=1) / self.num_perm
         shared = jaccard * (sizes + sig.shingles) / (1.0 + jaccard)
         contained = np.minimum(1.0, shared / np.minimum(sizes, sig.shingles))
@@ -201,19 +200,30 @@ class NearDuplicateIndex:
         )
         outlet_id = self._outlet_ids.get(outlet, -1)
         title_sig: U32 | None = None
-        found: list[NearMatch] = []
+        found: list[tuple[int, NearMatch]] = []
         for index in np.flatnonzero(copies):
-            chunk, offset = int(chunks[index]), int(offsets[index])
+            chunk, offset = divmod(int(rows[index]), _CHUNK)
             same_outlet = int(self._outlets[chunk][offset]) == outlet_id
             if same_outlet:
                 title_sig = self.title_signature(title) if title_sig is None else title_sig
                 if not _alike(self._titles[chunk][offset], title_sig):
                     continue
-            key = int(self._keys[chunk][offset])
-            found.append(NearMatch(key, float(jaccard[index]), float(contained[index]), same_outlet))
-        order = {int(self._keys[c][o]): int(r) for c, o, r in zip(chunks, offsets, rows, strict=True)}
-        found.sort(key=lambda m: (-m.score, order[m.key]))
-        return found
+            match = NearMatch(
+                int(self._keys[chunk][offset]), float(jaccard[index]), float(contained[index]), same_outlet
+            )
+            found.append((int(rows[index]), match))
+        found.sort(key=lambda item: (-item[1].score, item[0]))
+        return [match for _, match in found]
+
+    def _gather(self, rows: npt.NDArray[np.int32]) -> tuple[U32, npt.NDArray[np.float64]]:
+        """Signatures and shingle counts of (sorted) rows, one fancy index per chunk."""
+        sigs: list[U32] = []
+        sizes: list[npt.NDArray[np.float64]] = []
+        for part in np.split(rows, np.flatnonzero(np.diff(rows // _CHUNK)) + 1):
+            chunk, offsets = int(part[0]) // _CHUNK, part % _CHUNK
+            sigs.append(self._sigs[chunk][offsets])
+            sizes.append(self._sizes[chunk][offsets].astype(np.float64))
+        return np.concatenate(sigs), np.concatenate(sizes)
 
 
 @cache

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -25,13 +22,15 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import signals as our_signals
-from crawler.extract import Extracted, extract_article
+from crawler.analysis import AnalysisContext, Page, analysis_context, extract_page
+from crawler.config import Settings
 from crawler.failures import AlreadyStored, CrawlFailure, describe, diagnose, status_reason
 from crawler.feeds import Entry
 from crawler.items import ArticleItem
 from crawler.judge.canonical import canonical_url
 from crawler.judge.text import detect_lang
 from crawler.sources import SourceSpec
+from crawler.workers import PagePool
 
 logger = logging.getLogger(__name__)
 
@@ -62,49 +61,36 @@ class SourceSpider(Spider):
         if extract_processes < 0:
             extract_processes = min(4, os.cpu_count() or 1)
         self.extract_processes = extract_processes
-        self._extractors: Executor | None = None
-
-    # One pool per process, shared by the spiders of a crawl (they run side by side).
-    _shared_pool: ClassVar[tuple[Executor, int] | None] = None
+        self._pages: PagePool | None = None
+        self.analysis: AnalysisContext | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings.get("SEEDWATCH_SETTINGS")
+        if isinstance(settings, Settings):
+            spider.analysis = analysis_context(settings)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(spider.stop_extractors, signal=signals.spider_closed)
+        crawler.signals.connect(spider.open_pages, signal=signals.spider_opened)
+        crawler.signals.connect(spider.close_pages, signal=signals.spider_closed)
         return spider
 
-    async def extract(self, html: str, url: str) -> Extracted:
-        """Extract off the reactor: in worker processes (other cores) when configured, else in a thread."""
-        if self.extract_processes > 1 and self._extractors is None:
-            shared = SourceSpider._shared_pool
-            if shared is None:
-                # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
-                context = multiprocessing.get_context("forkserver")
-                shared = (ProcessPoolExecutor(self.extract_processes, mp_context=context), 0)
-            SourceSpider._shared_pool = (shared[0], shared[1] + 1)
-            self._extractors = shared[0]
-        if self._extractors is not None:
-            try:
-                return await asyncio.wrap_future(self._extractors.submit(extract_article, html, url))
-            except (BrokenProcessPool, OSError, RuntimeError) as exc:
-                # A pool that cannot start or died (e.g. no importable __main__) must not lose pages.
-                logger.warning("extraction processes unavailable (%s); extracting in threads", exc)
-                self.stop_extractors()
-                self.extract_processes = 0
-        return await asyncio.to_thread(extract_article, html, url)
+    def open_pages(self) -> None:
+        """Start (or join) the process's page workers."""
+        self._pages = PagePool.acquire(self.extract_processes, self.analysis)
 
-    def stop_extractors(self) -> None:
-        """Shut the extraction processes down with the spider."""
-        if self._extractors is None:
-            return
-        self._extractors = None
-        shared = SourceSpider._shared_pool
-        if shared is not None and shared[1] > 1:
-            SourceSpider._shared_pool = (shared[0], shared[1] - 1)
-        elif shared is not None:
-            SourceSpider._shared_pool = None
-            shared[0].shutdown(wait=True, cancel_futures=True)
+    def close_pages(self) -> None:
+        """Leave the page workers (the last spider stops them)."""
+        if self._pages is not None:
+            self._pages.release()
+            self._pages = None
+
+    async def extract(self, html: str, url: str, entry: Entry, source: SourceSpec) -> Page:
+        """Extract and analyse a page off the reactor (the crawl process keeps what needs shared state)."""
+        args = (html, url, entry.title, entry.published, source.lang, self.analysis)
+        if self._pages is None:
+            return await asyncio.to_thread(extract_page, *args)
+        return await self._pages.page(*args)
 
     def request_dropped(self, request: Request) -> None:
         """A redirect back to a URL already requested is a loop (the duplicate filter drops it silently)."""
@@ -112,14 +98,9 @@ class SourceSpider(Spider):
         if not request.meta.get("article") or not chain:
             return
         source: SourceSpec = request.meta["source"]
-        if request.url in chain or canonical_url(request.url) in {canonical_url(u) for u in chain}:
-            self.report_page_failure(
-                chain[0],
-                source,
-                CrawlFailure(
-                    "redirect_loop", f"{describe('redirect_loop')}: " + " → ".join([*chain, request.url])
-                ),
-            )
+        if canonical_url(request.url) in {canonical_url(u) for u in chain}:
+            detail = f"{describe('redirect_loop')}: " + " → ".join([*chain, request.url])
+            self.report_page_failure(chain[0], source, CrawlFailure("redirect_loop", detail))
         else:
             self._send(our_signals.page_skipped, url=chain[0], source=source, article_id=None)
 
@@ -249,14 +230,15 @@ class SourceSpider(Spider):
                 yield item
             return
         # Extraction is CPU work; off the reactor thread, downloads keep flowing and timeouts stay honest.
-        extracted = await self.extract(response.text, response.url)
+        page = await self.extract(response.text, response.url, entry, source)
+        extracted = page.extracted
         if not extracted.ok or not extracted.text.strip():
             failure = CrawlFailure("no_article", extracted.reason or describe("no_article"))
             for item in self._summary_or_failure(response, source, entry, failure):
                 yield item
             return
-        title = extracted.title or entry.title
-        yield ArticleItem(
+        title = page.title
+        item = ArticleItem(
             url=response.url,
             canonical_url=canonical_url(response.url, extracted.canonical_url),
             urls=_urls(response, entry),
@@ -265,12 +247,16 @@ class SourceSpider(Spider):
             outlet=outlet_name(extracted.site_name, title, entry, response.url, source),
             title=title,
             text=extracted.text,
-            lang=detect_lang(f"{title}\n{extracted.text}", extracted.lang or source.lang),
+            lang=page.lang,
             fetched_at=datetime.now(UTC),
-            published_at=extracted.published or entry.published,
+            published_at=page.published,
             author=extracted.author or entry.author,
             summary=entry.summary or extracted.description,
+            prepared=page.prepared,
         )
+        if page.relevance is not None:
+            item.set_relevance(page.relevance)
+        yield item
 
     def _summary_or_failure(
         self, response: Response, source: SourceSpec, entry: Entry, failure: CrawlFailure

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -57,11 +57,14 @@ class ArticleRepo:
         urls = [u for u in dict.fromkeys(urls) if u]
         if not urls:
             return None
-        with self.db.session() as session:
-            found = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url.in_(urls)).limit(1))
-            if found is None:
-                found = session.scalar(select(Article.id).where(Article.canonical_url.in_(urls)).limit(1))
-            return found
+        # Asked before every article request: one round trip on a plain connection, no ORM session.
+        query = union_all(
+            select(ArticleUrl.article_id).where(ArticleUrl.url.in_(urls)),
+            select(Article.id).where(Article.canonical_url.in_(urls)),
+        ).limit(1)
+        with self.db.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return int(found) if found is not None else None
 
     def add(
         self,

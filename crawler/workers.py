@@ -1,0 +1,77 @@
+"""The crawl's page workers: processes that extract and analyse pages on the other cores.
+
+One pool per crawl process, shared by its spiders. Workers are started when the first spider opens and
+warmed up (libraries imported, claim sets and the word-segmentation dictionary loaded) while the feeds are
+still being fetched. If the pool cannot start or dies, pages are handled in threads instead: slower, but
+nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, ClassVar
+
+from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up(context: AnalysisContext | None) -> bool:
+    """Import and load what analysing a page needs, once per worker."""
+    import jieba
+
+    jieba.initialize()
+    if context is not None:
+        claim_sets(context.claim_files, context.min_score)
+    return True
+
+
+class PagePool:
+    """Extracts and analyses pages in worker processes, or in threads when there are none."""
+
+    _shared: ClassVar[PagePool | None] = None
+
+    def __init__(self, processes: int, context: AnalysisContext | None) -> None:
+        self.users = 0
+        self.executor: ProcessPoolExecutor | None = None
+        if processes > 1:
+            # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
+            context_kind = multiprocessing.get_context("forkserver")
+            self.executor = ProcessPoolExecutor(processes, mp_context=context_kind)
+            self.warming: list[Future[bool]] = [
+                self.executor.submit(warm_up, context) for _ in range(processes)
+            ]
+
+    @classmethod
+    def acquire(cls, processes: int, context: AnalysisContext | None) -> PagePool:
+        """The process's pool (started on first use)."""
+        if cls._shared is None:
+            cls._shared = cls(processes, context)
+        cls._shared.users += 1
+        return cls._shared
+
+    def release(self) -> None:
+        """One spider less; the last one shuts the workers down."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        if PagePool._shared is self:
+            PagePool._shared = None
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    async def page(self, *args: Any) -> Page:
+        """`extract_page(*args)` in a worker (or a thread)."""
+        if self.executor is not None:
+            try:
+                return await asyncio.wrap_future(self.executor.submit(extract_page, *args))
+            except (BrokenProcessPool, OSError, RuntimeError) as exc:
+                logger.warning("page workers unavailable (%s); extracting in threads", exc)
+                executor, self.executor = self.executor, None
+                executor.shutdown(wait=False, cancel_futures=True)
+        return await asyncio.to_thread(extract_page, *args)
