@@ -180,8 +180,8 @@ Steady state (first to last page stored, resp. extracted; start-up excluded): fu
 ratio **{statistics.median(full_steady) / statistics.median(bare_steady):.2f}**.
 
 The full run extracts and analyses pages in worker processes (`crawl.extract_processes`, here
-{os.environ.get("BENCH_PROCESSES", "-1")} = one per CPU), the bare spider in its own process; start-up (imports,
-database, judge warm start, workers loading their dictionaries) is a large share of so short a run.
+{os.environ.get("BENCH_PROCESSES", "-1")} = one per CPU), the bare spider in its own process; start-up
+(imports, database, judge warm start, workers loading their dictionaries) is a large share of so short a run.
 The full run also fetches the feeds, sitemaps and listing pages, robots.txt, the redirects of the news-search
 feed and the broken pages of the corpus; the bare spider fetches only the article pages the full run stored.
 """

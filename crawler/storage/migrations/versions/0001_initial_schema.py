@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 02:08:19.955759
+Create Date: 2026-11-29 02:18:59.334168
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('inactive_reason', sa.Text(), nullable=True),
     sa.Column('added_by', sa.BigInteger(), nullable=True),
+    sa.Column('manages_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('last_window_end', crawler.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_due_at', crawler.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', crawler.storage.models.UTCDateTime(timezone=True), nullable=False),
@@ -173,6 +174,8 @@ def upgrade() -> None:
     sa.Column('message_ids', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('claimed_until', crawler.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', crawler.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', crawler.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['chat_pk'], ['chats.id'], name=op.f('fk_deliveries_chat_pk_chats'), ondelete='CASCADE'),
