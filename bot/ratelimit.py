@@ -1,0 +1,226 @@
+"""Telegram's flood limits, kept on our side, and 429s waited out rather than dropped.
+
+PTB's `AIORateLimiter` leaves private chats unlimited, lets a leaky bucket burst past the overall limit, and
+retries nothing by default. `FloodLimiter` is a `BaseRateLimiter` with three kinds of windows (overall per
+second, per chat per second, per group or channel per minute). A window of N per period has N slots; a
+message holds a slot from before it is sent until `period` seconds after Telegram answered. Telegram sees
+each message somewhere between those two moments, so however late a request reaches it, no period there
+ever holds more than N: network and event-loop jitter cost a little speed instead of 429s.
+
+A `RetryAfter` pauses every request for `retry_after` seconds, however long, then the same request is
+retried. The wait is injectable (`sleep`) so tests need not sleep for an hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+# Methods that put a message in a chat count towards the flood limits; lookups and answers do not.
+THROTTLED_PREFIXES = ("send", "copyMessage", "forwardMessage", "editMessage")
+
+
+class RetryTooLong(Exception):
+    """Telegram asked for a longer wait than `max_retry_after` allows; the caller keeps the message."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"Telegram asked to wait {seconds:.0f} s, longer than allowed")
+        self.seconds = seconds
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The wait a 429 asks for, in seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class SlotWindow:
+    """N slots per period: a slot is held while its request is in flight and for `period` after it ends."""
+
+    __slots__ = ("in_flight", "limit", "period", "releases")
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.in_flight = 0
+        self.releases: deque[float] = deque()  # when finished requests' slots come free, in order
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until a slot is free: 0 now, `inf` when only a finishing request can free one."""
+        while self.releases and self.releases[0] <= now:
+            self.releases.popleft()
+        if self.in_flight + len(self.releases) < self.limit:
+            return 0.0
+        return self.releases[0] - now if self.releases else math.inf
+
+    def take(self) -> None:
+        """Hold a slot for a request about to be sent."""
+        self.in_flight += 1
+
+    def done(self, now: float) -> None:
+        """The request was answered: its slot frees up one period from now."""
+        self.in_flight -= 1
+        self.releases.append(now + self.period)
+
+    def idle(self, now: float) -> bool:
+        """Nothing in flight or held: the window can be forgotten."""
+        return not self.in_flight and (not self.releases or self.releases[-1] <= now)
+
+
+def window_for(rate: float, period: float) -> SlotWindow:
+    """A window allowing `rate` messages per `period`; fractional rates stretch the period."""
+    if rate >= 1:
+        return SlotWindow(int(rate), period * int(rate) / rate)
+    return SlotWindow(1, period / rate)
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """Overall, per-chat and per-group windows, and a pause of every request on a 429."""
+
+    def __init__(
+        self,
+        overall_per_second: float = 30.0,
+        per_chat_per_second: float = 1.0,
+        per_group_per_minute: float = 20.0,
+        *,
+        max_retry_after: float = 86400.0,
+        sleep: Sleep | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._overall = window_for(overall_per_second, 1.0)
+        self._per_chat = per_chat_per_second
+        self._per_group = per_group_per_minute
+        self._chats: dict[int | str, SlotWindow] = {}
+        self._groups: dict[int | str, SlotWindow] = {}
+        self._max_retry_after = max_retry_after
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._clock = clock
+        self._freed = asyncio.Condition()
+        self._resume = asyncio.Event()
+        self._resume.set()
+        self._pausing = 0
+        self.retries = 0
+        self.waited = 0.0
+        self.throttled_requests = 0
+        self.throttled_seconds = 0.0  # time from taking slots to Telegram's answer, summed
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def windows(self, chat_id: int | str | None) -> list[SlotWindow]:
+        """The windows a message to this chat counts in (groups and channels have negative ids)."""
+        windows = [self._overall]
+        if chat_id is not None:
+            windows.append(self._window(self._chats, chat_id, self._per_chat, 1.0))
+            if isinstance(chat_id, str) or chat_id < 0:
+                windows.append(self._window(self._groups, chat_id, self._per_group, 60.0))
+        return windows
+
+    async def _acquire(self, windows: list[SlotWindow]) -> None:
+        # Take the slots of all windows at once, so none is held (and wasted) while waiting for another.
+        async with self._freed:
+            while True:
+                wait = max(w.wait_time(self._clock()) for w in windows)
+                if wait <= 0:
+                    for window in windows:
+                        window.take()
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), None if math.isinf(wait) else wait)
+
+    async def _release(self, windows: list[SlotWindow]) -> None:
+        async with self._freed:
+            now = self._clock()
+            for window in windows:
+                window.done(now)
+            self._freed.notify_all()
+
+    def _window(
+        self, table: dict[int | str, SlotWindow], key: int | str, rate: float, period: float
+    ) -> SlotWindow:
+        window = table.get(key)
+        if window is None:
+            if len(table) > 4096:
+                now = self._clock()
+                for old in [k for k, w in table.items() if w.idle(now)]:
+                    del table[old]
+            window = table[key] = window_for(rate, period)
+        return window
+
+    async def _pause(self, seconds: float) -> None:
+        self._pausing += 1
+        self._resume.clear()
+        try:
+            await self._sleep(seconds)
+        finally:
+            self._pausing -= 1
+            if not self._pausing:
+                self._resume.set()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        """Throttle message-sending calls, then call; on a 429 pause everything, wait, and retry."""
+        chat_id = _chat_key(data.get("chat_id"))
+        windows = self.windows(chat_id) if endpoint.startswith(THROTTLED_PREFIXES) else []
+        while True:
+            await self._resume.wait()
+            if windows:
+                await self._acquire(windows)
+            started = self._clock()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = retry_after_seconds(exc)
+                if seconds > self._max_retry_after:
+                    raise RetryTooLong(seconds) from exc
+                self.retries += 1
+                self.waited += seconds
+                logger.warning(
+                    "Telegram flood control on %s: waiting %.0f s, then retrying", endpoint, seconds
+                )
+                await self._pause(seconds + 0.1)
+            finally:
+                if windows:
+                    self.throttled_requests += 1
+                    self.throttled_seconds += self._clock() - started
+                    await self._release(windows)
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    if chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        return str(chat_id)
