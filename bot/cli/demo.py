@@ -12,6 +12,7 @@ from rich.console import Console
 from bot.cli import main
 from bot.cli.common import configure_logging
 from bot.cli.crawl import live_progress, print_summary
+from bot.cli.findings import print_findings
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.demo import DemoSiteProcess
 from crawler.runner import CrawlSetupError, run_crawl
@@ -47,6 +48,13 @@ def demo_settings(config_file: str | None, database_url: str) -> Settings:
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the digest shown.")
 @click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the digest as a self-contained web page.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
@@ -54,7 +62,9 @@ def demo_settings(config_file: str | None, database_url: str) -> Settings:
     help="A TOML file overriding config/seedwatch.toml.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output.")
-def demo(keep: str | None, lang: str | None, config_file: str | None, verbose: int) -> None:
+def demo(
+    keep: str | None, lang: str | None, html_file: Path | None, config_file: str | None, verbose: int
+) -> None:
     """Run the whole job offline: serve the bundled news web on 127.0.0.1, crawl it, judge it, show it.
 
     Nothing leaves this machine and your own database is not touched.
@@ -62,7 +72,8 @@ def demo(keep: str | None, lang: str | None, config_file: str | None, verbose: i
     \b
     Examples:
       seedwatch demo
-      seedwatch demo --lang zh --keep demo-data     # then: seedwatch export --db sqlite:///demo-data/demo.db
+      seedwatch demo --lang zh --html digest.html
+      seedwatch demo --keep demo-data     # then: seedwatch export --db sqlite:///demo-data/demo.db
     """
     console = Console()
     with tempfile.TemporaryDirectory(prefix="seedwatch-demo-") as scratch:
@@ -89,13 +100,6 @@ def demo(keep: str | None, lang: str | None, config_file: str | None, verbose: i
             except CrawlSetupError as exc:
                 raise click.ClickException(str(exc)) from None
         print_summary(console, summary)
-        show_findings(console, settings, lang or settings.bot.default_lang)
+        print_findings(console, settings, lang or settings.bot.default_lang, html_file)
         if keep:
             console.print(f"The demo database is kept: --db sqlite:///{database}")
-
-
-def show_findings(console: Console, settings: Settings, lang: str) -> None:
-    """What the judges made of the crawl: stories, copies, claims, and the digest a subscriber gets."""
-    from bot.cli.findings import print_findings
-
-    print_findings(console, settings, lang)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import open_store
+from bot.prepare import preview_digest
+from bot.render import render_page, render_text
 from crawler.config import Settings
 
 
@@ -73,7 +76,7 @@ def claim_table(records: list[dict[str, Any]]) -> Table:
         for claim in record["claims"]:
             tally[claim["id"]][claim["stance"]] += 1
             if claim["stance"] == "disputes":
-                disputes[claim["id"]] = (claim["evidence"], record["url"])
+                disputes[claim["id"]] = (claim["evidence"], record["canonical_url"])
     table = Table(title="The seed's claims in the coverage", show_header=True, expand=True)
     table.add_column("claim", ratio=2, overflow="fold")
     for column in ("supports", "disputes", "mentions"):
@@ -91,11 +94,12 @@ def claim_table(records: list[dict[str, Any]]) -> Table:
     return table
 
 
-def print_findings(console: Console, settings: Settings, lang: str) -> None:
-    """Stories, copies and claims of everything stored."""
+def print_findings(console: Console, settings: Settings, lang: str, html_file: Path | None = None) -> None:
+    """Stories, copies and claims of everything stored, then the digest a new subscriber would get."""
     store = open_store(settings)
     try:
         records = list(store.articles.export_rows())
+        digest, view = preview_digest(settings, store, lang=lang)
     finally:
         store.close()
     relevant = sum(1 for r in records if r["relevant"])
@@ -106,3 +110,8 @@ def print_findings(console: Console, settings: Settings, lang: str) -> None:
     console.print(story_table(records))
     console.print(duplicate_table(records))
     console.print(claim_table(records))
+    console.rule("The digest a subscriber gets (what /digest sends on Telegram)")
+    console.print(render_text(digest, view.lang, view.zone), markup=False, highlight=False)
+    if html_file is not None:
+        html_file.write_text(render_page(digest, view.lang, view.zone), encoding="utf-8")
+        console.print(f"The digest as a web page: {html_file}")
