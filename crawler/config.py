@@ -356,7 +356,8 @@ def settings_reference() -> list[tuple[str, str, str]]:
                 walk(annotation, f"{prefix}{name}.")
                 continue
             default = field.get_default(call_default_factory=True)
-            rows.append((f"{prefix}{name}", repr(default), field.description or ""))
+            shown = repr(str(default)) if isinstance(default, Path) else repr(default)
+            rows.append((f"{prefix}{name}", shown, field.description or ""))
 
     walk(Settings, "")
     return rows

@@ -77,3 +77,10 @@ def test_reference_lists_every_key_with_help() -> None:
     rows = {key: help_text for key, _default, help_text in settings_reference()}
     assert "crawl.download_timeout" in rows and "bot.default_lang" in rows
     assert all(rows.values()), [k for k, v in rows.items() if not v]
+
+
+def test_the_shipped_reference_is_current() -> None:
+    from bot.cli import reference_markdown
+
+    shipped = (PROJECT_ROOT / "config" / "REFERENCE.md").read_text(encoding="utf-8")
+    assert shipped == reference_markdown(), "run: seedwatch config --markdown > config/REFERENCE.md"
