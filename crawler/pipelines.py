@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.analysis import topic_terms
 from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
-from crawler.analysis import topic_terms
 from crawler.judge.types import TopicTerms
 from crawler.judging import JudgeService, claim_values, doc_of, judgement_values, new_story_title
 from crawler.storage import DuplicateArticle, Store
