@@ -75,19 +75,30 @@ def _known_topics(context: ContextTypes.DEFAULT_TYPE, wanted: list[str]) -> tupl
     return found, None
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Subscribe the chat to the daily digest, for all topics or the ones named."""
-    lang = lang_of(update, context)
+async def _topics_and_target(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str
+) -> tuple[list[str], Chat, str] | None:
+    """The topics named in the command and the chat whose settings change, or None after a reply."""
     topics, unknown = _known_topics(context, _args(context))
     if unknown is not None:
         await reply(
             update, context, t(lang, "unknown_topic", topic=unknown, topics=", ".join(_topic_names(context)))
         )
-        return
+        return None
     target = await settings_target(update, context)
     if target is None:
-        return
+        return None
     chat, note = target
+    return topics, chat, note
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe the chat to the daily digest, for all topics or the ones named."""
+    lang = lang_of(update, context)
+    chosen_target = await _topics_and_target(update, context, lang)
+    if chosen_target is None:
+        return
+    topics, chat, note = chosen_target
     chosen = sorted(set(chat.topics) | set(topics)) if topics and chat.topics else topics or list(chat.topics)
     values: dict[str, Any] = {"subscribed": True, "active": True, "inactive_reason": None, "topics": chosen}
     if not chat.subscribed or chat.next_due_at is None:
@@ -104,16 +115,10 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop the daily digest, or drop only the topics named."""
     lang = lang_of(update, context)
-    topics, unknown = _known_topics(context, _args(context))
-    if unknown is not None:
-        await reply(
-            update, context, t(lang, "unknown_topic", topic=unknown, topics=", ".join(_topic_names(context)))
-        )
+    chosen_target = await _topics_and_target(update, context, lang)
+    if chosen_target is None:
         return
-    target = await settings_target(update, context)
-    if target is None:
-        return
-    chat, note = target
+    topics, chat, note = chosen_target
     store = services(context).store
     remaining = [name for name in (chat.topics or _topic_names(context)) if name not in topics]
     if topics and remaining:

@@ -28,6 +28,7 @@ from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider
 from crawler.spiders.sitemap import NewsSitemapSpider
 from crawler.storage import StorageError, Store
+from crawler.storage.runs import COUNTERS
 
 logger = logging.getLogger(__name__)
 
@@ -207,20 +208,7 @@ def summarize(store: Store, run_id: int) -> CrawlSummary:
     run = store.runs.get(run_id)
     if run is None:
         raise CrawlSetupError(f"no crawl run #{run_id}")
-    counts = {
-        name: int(getattr(run, name))
-        for name in (
-            "sources_total",
-            "sources_done",
-            "sources_failed",
-            "sources_not_modified",
-            "pages_fetched",
-            "articles_new",
-            "articles_duplicate",
-            "articles_irrelevant",
-            "articles_failed",
-        )
-    }
+    counts = {name: int(getattr(run, name)) for name in COUNTERS}
     errors = [
         {"scope": e.scope, "url": e.url, "reason": e.reason, "detail": e.detail, "http_status": e.http_status}
         for e in store.runs.errors(run_id)

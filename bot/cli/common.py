@@ -83,16 +83,19 @@ def configure_logging(settings: Settings, verbose: int = 0) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, level))
 
 
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A TOML file overriding config/seedwatch.toml.",
+)
+
+
 def settings_options(func: F) -> F:
     """Add --config and --db to a command and hand it a `settings` argument."""
 
-    @click.option(
-        "--config",
-        "config_file",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="A TOML file overriding config/seedwatch.toml.",
-    )
+    @config_option
     @click.option("--db", "database_url", default=None, help="Database URL (default: SQLite in data_dir).")
     @functools.wraps(func)
     def wrapper(*args: Any, config_file: str | None, database_url: str | None, **kwargs: Any) -> Any:

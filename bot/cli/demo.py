@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from bot.cli import main
-from bot.cli.common import configure_logging
+from bot.cli.common import config_option, configure_logging
 from bot.cli.crawl import live_progress, print_summary
 from bot.cli.findings import print_findings
 from crawler.config import ConfigError, Settings, load_settings
@@ -54,13 +54,7 @@ def demo_settings(config_file: str | None, database_url: str) -> Settings:
     default=None,
     help="Also write the digest as a self-contained web page.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A TOML file overriding config/seedwatch.toml.",
-)
+@config_option
 @click.option("-v", "--verbose", count=True, help="More log output.")
 def demo(
     keep: str | None, lang: str | None, html_file: Path | None, config_file: str | None, verbose: int
