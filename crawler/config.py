@@ -10,6 +10,9 @@ no other module reads the environment. Precedence, lowest first:
    and ``TELEGRAM_BOT_TOKEN``;
 5. explicit overrides from the command line (``--db``).
 
+The layers are merged here rather than by pydantic-settings because an error must name the layer the bad
+value came from (the file, or the environment variable), which pydantic-settings' merged sources cannot.
+
 Errors::
 
     ConfigError            a value or file that cannot be used; the message names the file (or the
