@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import jieba
 
+from crawler.judge.gazetteer import english_names
 from crawler.judge.numbers import Quantity, extract_quantities
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,10 @@ def term_counts(title: str, text: str, lang: str, found: Anchors, title_weight: 
             counts[feature] += weight
         for _, feature, _ in latin_names(part, lang):
             counts[feature] += weight
+        if lang == "zh":
+            # Chinese names of what English writes in Latin script meet their English reports.
+            for _, feature in english_names(part):
+                counts[feature] += weight
     for feature in found.order:
         if feature.startswith(("q:", "u:")):
             counts[feature] += 1
