@@ -183,3 +183,13 @@ def test_outlet_lines_loaded_at_start_remove_boilerplate() -> None:
     assert plain.signature == with_footer.signature  # the known footer line is left out of the comparison
     elsewhere = judge.assess(doc(3, ITALY + "\n" + footer, ITALY_TITLE, outlet="other site"))
     assert elsewhere.signature != plain.signature
+
+
+def test_one_outlets_chrome_extracted_under_two_titles_is_not_a_copy() -> None:
+    judge = Judge(JudgeSettings())
+    first = doc(1, ITALY, ITALY_TITLE, outlet="aggregator")
+    judge.index(first, judge.assess(first), 1)
+    other_story = judge.assess(doc(2, ITALY, "DeepSeek exposes a database of chat logs", outlet="aggregator"))
+    assert other_story.duplicate is None
+    syndicated = judge.assess(doc(3, ITALY, "Italy blocks DeepSeek", outlet="elsewhere"))
+    assert syndicated.duplicate is not None and syndicated.duplicate.kind == "exact"
