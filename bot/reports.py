@@ -18,7 +18,7 @@ async def claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The claims tracker: per claim, articles that support, dispute or mention it."""
     lang = lang_of(update, context)
     svc = services(context)
-    tallies = svc.store.digest.claims_tracker()
+    tallies = svc.store.claims.tracker()
     wording = svc.deliverer.maker.wording
     if not tallies:
         await reply(update, context, t(lang, "claims_none"))
@@ -39,8 +39,8 @@ async def claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             block += "\n" + t(
                 lang,
                 "claims_latest",
-                evidence=tally.latest_dispute[:300],
-                url=tally.latest_dispute_url,
+                evidence=(tally.latest_dispute or "")[:300],
+                url=tally.latest_dispute_url or "",
                 outlet=tally.latest_dispute_outlet or "link",
             )
         blocks.append(block)

@@ -76,3 +76,15 @@ def canonical_url(url: str, declared: str | None = None) -> str:
 def url_variants(url: str) -> list[str]:
     """The URL as fetched and its canonical form: the keys under which a stored article is known."""
     return list(dict.fromkeys([url, canonical_url(url)]))
+
+
+def link_url(url: str) -> str:
+    """The URL to show people: the one fetched, without tracking parameters or fragment (same host, same
+    path, so it still opens where the canonical key, which drops `www.`, might not)."""
+    parts = urlsplit(url)
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith("utm_")
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler.judge.canonical import link_url
 from crawler.storage.models import Article, ClaimMatch
 from crawler.storage.store import Database
 
@@ -26,6 +27,7 @@ class ClaimTally:
     latest_dispute_url: str | None = None
     latest_dispute_title: str | None = None
     latest_dispute_at: datetime | None = None
+    latest_dispute_outlet: str | None = None
 
     @property
     def total(self) -> int:
@@ -68,7 +70,7 @@ class ClaimRepo:
         order = {claim_id: index for index, claim_id in enumerate(claim_ids)}
         tallies = []
         for key, stances in counts.items():
-            evidence, url, title, at = latest.get(key, (None, None, None, None))
+            evidence, url, title, at, outlet = latest.get(key, (None, None, None, None, None))
             tallies.append(
                 ClaimTally(
                     key[0],
@@ -80,6 +82,7 @@ class ClaimRepo:
                     url,
                     title,
                     at,
+                    outlet,
                 )
             )
         return sorted(tallies, key=lambda t: (t.seed, order.get(t.claim_id, len(order)), t.claim_id))
@@ -87,12 +90,18 @@ class ClaimRepo:
     @staticmethod
     def _latest_disputes(
         session: Session, seed: str | None, include_copies: bool
-    ) -> dict[tuple[str, str], tuple[str | None, str | None, str | None, datetime | None]]:
-        """(evidence, url, title, when) of the newest disputing article per claim."""
+    ) -> dict[tuple[str, str], tuple[str | None, str | None, str | None, datetime | None, str | None]]:
+        """(evidence, link, title, when, outlet) of the newest disputing article per claim."""
         when = func.coalesce(Article.published_at, Article.fetched_at)
         query = (
             select(
-                ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.evidence, Article.url, Article.title, when
+                ClaimMatch.seed,
+                ClaimMatch.claim_id,
+                ClaimMatch.evidence,
+                Article.url,
+                Article.title,
+                when,
+                Article.outlet,
             )
             .join(Article, Article.id == ClaimMatch.article_id)
             .where(ClaimMatch.stance == "disputes", Article.relevant.is_(True))
@@ -102,7 +111,9 @@ class ClaimRepo:
             query = query.where(ClaimMatch.seed == seed)
         if not include_copies:
             query = query.where(Article.duplicate_of_id.is_(None))
-        latest: dict[tuple[str, str], tuple[str | None, str | None, str | None, datetime | None]] = {}
-        for row_seed, claim_id, evidence, url, title, at in session.execute(query):
-            latest.setdefault((row_seed, claim_id), (evidence, url, title, at))
+        latest: dict[
+            tuple[str, str], tuple[str | None, str | None, str | None, datetime | None, str | None]
+        ] = {}
+        for row_seed, claim_id, evidence, url, title, at, outlet in session.execute(query):
+            latest.setdefault((row_seed, claim_id), (evidence, link_url(url), title, at, outlet))
         return latest

@@ -7,31 +7,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.digest import DigestArticle
+from crawler.judge.canonical import link_url
 from crawler.judge.types import ClaimMatch as Match
 from crawler.judge.types import Stance
 from crawler.storage.models import Article, ClaimMatch
 from crawler.storage.store import Database
-
-
-@dataclass(frozen=True)
-class ClaimTally:
-    """How the coverage treats one claim, with the latest disputing evidence."""
-
-    claim_id: str
-    supports: int = 0
-    disputes: int = 0
-    mentions: int = 0
-    latest_dispute: str = ""
-    latest_dispute_url: str = ""
-    latest_dispute_outlet: str = ""
 
 
 class DigestQueries:
@@ -87,40 +74,6 @@ class DigestQueries:
             )
             return set(rows)
 
-    def claims_tracker(self) -> list[ClaimTally]:
-        """Per claim: relevant articles that support, dispute or mention it, and the latest dispute."""
-        with self.db.session() as session:
-            counts = session.execute(
-                select(
-                    ClaimMatch.claim_id, ClaimMatch.stance, func.count(func.distinct(ClaimMatch.article_id))
-                )
-                .join(Article, and_(Article.id == ClaimMatch.article_id, Article.relevant.is_(True)))
-                .group_by(ClaimMatch.claim_id, ClaimMatch.stance)
-            ).all()
-            disputes = session.execute(
-                select(ClaimMatch.claim_id, ClaimMatch.evidence, Article.url, Article.outlet)
-                .join(Article, Article.id == ClaimMatch.article_id)
-                .where(ClaimMatch.stance == "disputes", Article.relevant.is_(True))
-                .order_by(func.coalesce(Article.published_at, Article.fetched_at), Article.id)
-            ).all()
-        tallies: dict[str, dict[str, object]] = defaultdict(dict)
-        for claim_id, stance, n in counts:
-            tallies[claim_id][stance] = int(n)
-        for claim_id, evidence, url, outlet in disputes:  # oldest first: the last one written wins
-            tallies[claim_id].update(latest=evidence, url=url, outlet=outlet)
-        return [
-            ClaimTally(
-                claim_id=claim_id,
-                supports=int(str(t.get("supports", 0))),
-                disputes=int(str(t.get("disputes", 0))),
-                mentions=int(str(t.get("mentions", 0))),
-                latest_dispute=str(t.get("latest", "")),
-                latest_dispute_url=str(t.get("url", "")),
-                latest_dispute_outlet=str(t.get("outlet", "")),
-            )
-            for claim_id, t in sorted(tallies.items())
-        ]
-
     def article_counts(self, since: datetime) -> dict[str, int]:
         """Articles stored, relevant, and fetched since a moment."""
         with self.db.session() as session:
@@ -133,7 +86,7 @@ class DigestQueries:
 def _digest_article(article: Article, claims: Sequence[Match]) -> DigestArticle:
     return DigestArticle(
         key=article.id,
-        url=article.url,
+        url=link_url(article.url),
         outlet=article.outlet,
         title=article.title,
         text=article.text,

@@ -81,7 +81,8 @@ def test_window_query_and_claims_tracker(db_url: str) -> None:
         [new] = [a for a in window if a.relevant]
         assert [(c.claim_id, c.stance) for c in new.claims] == [("c1", "disputes")]
         assert store.digest.supported_before(NOW - timedelta(days=1)) == {"c1"}
-        [tally] = store.digest.claims_tracker()
+        [tally] = store.claims.tracker()
         assert (tally.supports, tally.disputes, tally.mentions) == (1, 1, 0)
-        assert tally.latest_dispute == "no, it is wrong" and tally.latest_dispute_url.startswith("https://")
+        assert tally.latest_dispute == "no, it is wrong"
+        assert tally.latest_dispute_url is not None and tally.latest_dispute_url.startswith("https://")
         assert old > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.judge.canonical import canonical_url, same_site, url_variants
+from crawler.judge.canonical import canonical_url, link_url, same_site, url_variants
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,10 @@ def test_url_variants_lists_the_fetched_and_canonical_forms() -> None:
         "https://example.com/a?utm_source=x",
         "https://example.com/a",
     ]
+
+
+def test_links_shown_to_people_keep_host_and_path_but_lose_tracking() -> None:
+    assert (
+        link_url("https://www.x.test/amp/a?id=3&utm_source=rss&fbclid=9#top")
+        == "https://www.x.test/amp/a?id=3"
+    )
