@@ -13,6 +13,7 @@ from bot.cli.common import open_store
 from bot.prepare import preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
+from crawler.storage.claims import ClaimTally
 
 
 def _short(text: str, width: int = 70) -> str:
@@ -68,29 +69,20 @@ def duplicate_table(records: list[dict[str, Any]], limit: int = 20) -> Table:
     return table
 
 
-def claim_table(records: list[dict[str, Any]]) -> Table:
+def claim_table(tallies: list[ClaimTally]) -> Table:
     """Per seed claim: articles supporting, disputing, mentioning it, and the latest dispute."""
-    tally: dict[str, dict[str, int]] = defaultdict(lambda: {"supports": 0, "disputes": 0, "mentions": 0})
-    disputes: dict[str, tuple[str, str]] = {}
-    for record in records:
-        for claim in record["claims"]:
-            tally[claim["id"]][claim["stance"]] += 1
-            if claim["stance"] == "disputes":
-                disputes[claim["id"]] = (claim["evidence"], record["canonical_url"])
     table = Table(title="The seed's claims in the coverage", show_header=True, expand=True)
-    table.add_column("claim", ratio=2, overflow="fold")
+    table.add_column("claim", min_width=26, overflow="fold")
     for column in ("supports", "disputes", "mentions"):
         table.add_column(column, justify="right")
     table.add_column("latest dispute", ratio=5, overflow="fold")
-    for claim_id, counts in sorted(tally.items(), key=lambda item: -sum(item[1].values())):
-        evidence = disputes.get(claim_id)
-        table.add_row(
-            claim_id,
-            str(counts["supports"]),
-            str(counts["disputes"]),
-            str(counts["mentions"]),
-            f"“{_short(evidence[0], 110)}” {evidence[1]}" if evidence else "",
+    for tally in sorted(tallies, key=lambda t: -t.total):
+        latest = (
+            f"“{_short(tally.latest_dispute, 110)}” {tally.latest_dispute_url}"
+            if tally.latest_dispute
+            else ""
         )
+        table.add_row(tally.claim_id, str(tally.supports), str(tally.disputes), str(tally.mentions), latest)
     return table
 
 
@@ -99,6 +91,7 @@ def print_findings(console: Console, settings: Settings, lang: str, html_file: P
     store = open_store(settings)
     try:
         records = list(store.articles.export_rows())
+        tallies = store.claims.tracker()
         digest, view = preview_digest(settings, store, lang=lang)
     finally:
         store.close()
@@ -109,7 +102,7 @@ def print_findings(console: Console, settings: Settings, lang: str, html_file: P
     )
     console.print(story_table(records))
     console.print(duplicate_table(records))
-    console.print(claim_table(records))
+    console.print(claim_table(tallies))
     console.rule("The digest a subscriber gets (what /digest sends on Telegram)")
     console.print(render_text(digest, view.lang, view.zone), markup=False, highlight=False)
     if html_file is not None:
