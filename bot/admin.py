@@ -46,21 +46,14 @@ async def crawl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc.crawl_task = context.application.create_task(run_and_report(), update=update)
 
 
-def system_status(context: ContextTypes.DEFAULT_TYPE, lang: str) -> str:
-    """The seedwatch-wide lines of /status, for admins."""
-    store = services(context).store
-    now = utcnow()
-    articles = store.digest.article_counts(now - timedelta(hours=24))
-    deliveries = store.deliveries.counts_since(now.replace(hour=0, minute=0, second=0, microsecond=0))
-    return t(
-        lang,
-        "status_system",
-        articles=articles["articles"],
-        relevant=articles["relevant"],
-        subscribers=store.chats.counts()["subscribers"],
-        sent_today=deliveries["sent"],
-        pending=deliveries["pending"],
-    )
+def system_status(context: ContextTypes.DEFAULT_TYPE, lang: str, zone: str = "UTC") -> str:
+    """The seedwatch-wide lines of /status, for admins: the report `seedwatch status` prints."""
+    from bot.prepare import zone_of
+    from bot.status import collect_status, render_status
+
+    svc = services(context)
+    report = collect_status(svc.settings, svc.store)
+    return "\n\n" + render_status(report, lang, zone_of(zone), as_html=True, every_source=False)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

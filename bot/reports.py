@@ -103,7 +103,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is not own:
         text += t(lang, "for_channel", name=chat.title)
     if update.effective_user and update.effective_user.id in services(context).settings.bot.admin_ids:
-        text += system_status(context, lang)
+        text += system_status(context, lang, chat.timezone)
     await reply(update, context, text)
 
 

@@ -189,6 +189,14 @@ class DaemonSettings(_Section):
     retention_days: int = Field(90, ge=1, description="Articles older than this are deleted.")
     delivery_retention_days: int = Field(365, ge=1, description="Delivery records older than this go.")
     housekeeping_hours: float = Field(24.0, gt=0, description="Hours between housekeeping runs.")
+    stop_timeout_seconds: float = Field(
+        30.0, gt=0, description="On SIGTERM/SIGINT: seconds for the message in flight and the crawl to stop."
+    )
+    crawl_command: list[str] = Field(
+        default_factory=list,
+        description="Command that runs one crawl (`crawl ...` is appended), e.g. [\"nice\", \"seedwatch\"]; "
+        "empty: `python -m bot`.",
+    )
 
 
 class Settings(_Section):

@@ -16,7 +16,14 @@ from crawler.storage import StorageError, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default", "jieba")
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.Updater",
+    "apscheduler.executors.default",
+    "apscheduler.scheduler",  # "Added job"/"Removed job" at every crawl the daemon plans
+    "jieba",
+)
 # Libraries that narrate every step at INFO (and trafilatura, which logs ordinary pages at ERROR):
 # their records below the given level are shown only with -vv.
 CHATTY_LOGGERS = {

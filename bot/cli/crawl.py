@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +21,7 @@ from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
 from crawler.config import Settings
 from crawler.runner import CrawlSetupError, CrawlSummary, Progress, run_crawl
+from crawler.schedule import due_sources
 from crawler.sources import SourceListError, SourceSpec, load_sources, merge_sources, source_from_url
 from crawler.storage import EXPORT_FIELDS
 
@@ -140,6 +141,8 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
 )
 @click.option("--join", "join", type=int, metavar="RUN_ID", help="Join crawl run RUN_ID as a worker.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("--trigger", type=click.Choice(["manual", "scheduled", "admin"]), default="manual", hidden=True)
+@click.option("--due-only", is_flag=True, hidden=True, help="Only the sources due by the daemon's schedule.")
 @settings_options
 def crawl(
     settings: Settings,
@@ -147,6 +150,8 @@ def crawl(
     source_files: tuple[str, ...],
     join: int | None,
     verbose: int,
+    trigger: str = "manual",
+    due_only: bool = False,
 ) -> None:
     """Crawl sources once and store what they link to, extracted and judged.
 
@@ -164,10 +169,17 @@ def crawl(
     sources = [] if join is not None else choose_sources(settings, source_urls, source_files)
     if join == -1:
         join = wait_for_running_run(settings)
+    if due_only:
+        sources = due_now(settings, sources)
+        if not sources:
+            click.echo("no source is due", err=True)
+            return
     console = Console(stderr=True)
     try:
         with live_progress(console) as (progress, on_change):
-            summary = run_crawl(settings, sources, progress=progress, on_progress=on_change, join_run=join)
+            summary = run_crawl(
+                settings, sources, trigger=trigger, progress=progress, on_progress=on_change, join_run=join
+            )
     except CrawlSetupError as exc:
         raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
     print_summary(Console(), summary)
@@ -178,6 +190,17 @@ def crawl(
         )
     if summary.status == "failed":
         raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")
+
+
+def due_now(settings: Settings, sources: list[SourceSpec]) -> list[SourceSpec]:
+    """The sources the daemon's schedule says are due (failing ones back off); see crawler.schedule."""
+    store = open_store(settings)
+    try:
+        states = store.daemon.source_states([spec.url for spec in sources])
+    finally:
+        store.close()
+    horizon = timedelta(seconds=settings.crawl.jitter_seconds)
+    return due_sources(sources, states, datetime.now(UTC), horizon)
 
 
 def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:

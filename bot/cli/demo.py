@@ -77,7 +77,8 @@ def demo(
         if database.exists():
             database.unlink()
         settings = demo_settings(config_file, f"sqlite:///{database}")
-        configure_logging(settings, verbose)
+        # The demo's tables say what happened; log lines only with -v.
+        configure_logging(settings.model_copy(update={"log_level": "WARNING"}), verbose)
         with DemoSiteProcess() as site:
             base_url = site.start()
             sources = parse_sources(site.sources(), "the demo site")

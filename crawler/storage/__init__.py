@@ -14,6 +14,7 @@ from __future__ import annotations
 from crawler.storage.articles import EXPORT_FIELDS, ArticleRepo, Stored
 from crawler.storage.chats import ChatRepo
 from crawler.storage.claims import ClaimRepo
+from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
 from crawler.storage.judging import JudgedRow, JudgingRepo
@@ -69,6 +70,7 @@ class Store:
         self.chats = ChatRepo(self.db)
         self.deliveries = DeliveryRepo(self.db)
         self.digest = DigestQueries(self.db)
+        self.daemon = DaemonRepo(self.db)
 
     def close(self) -> None:
         """Release the database connections."""
