@@ -15,7 +15,6 @@ from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHashLSH
 
 from crawler.judge.minhash import U32, mix64
 
@@ -32,6 +31,8 @@ Rows = npt.NDArray[np.int32]
 @cache
 def lsh_params(threshold: float, num_perm: int, false_negative_weight: float = 0.9) -> tuple[int, int]:
     """(bands, rows per band) that datasketch finds best for this Jaccard threshold, recall weighted."""
+    from datasketch import MinHashLSH  # imported here: the package (and its asyncio parts) is slow to load
+
     weights = (round(1.0 - false_negative_weight, 6), round(false_negative_weight, 6))
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
     return int(lsh.b), int(lsh.r)
