@@ -16,9 +16,9 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 
 from crawler import signals as our_signals
-from crawler.config import Settings
 from crawler.failures import diagnose
 from crawler.items import ArticleItem
+from crawler.settings import seedwatch_settings
 from crawler.sources import SourceSpec
 from crawler.storage import Store
 
@@ -43,9 +43,7 @@ class CrawlRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
-        settings = crawler.settings.get("SEEDWATCH_SETTINGS")
-        if not isinstance(settings, Settings):
-            raise NotConfigured("SEEDWATCH_SETTINGS is not set")
+        settings = seedwatch_settings(crawler)
         recorder = cls(settings.database, crawler.settings.get("SEEDWATCH_RUN_ID"))
         connect = crawler.signals.connect
         connect(recorder.spider_opened, signal=signals.spider_opened)
@@ -172,13 +170,9 @@ class FrontierKeepAlive:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierKeepAlive:
-        settings = crawler.settings.get("SEEDWATCH_SETTINGS")
+        settings = seedwatch_settings(crawler)
         run_id = crawler.settings.get("SEEDWATCH_RUN_ID")
-        if (
-            not crawler.settings.getbool("SEEDWATCH_WORKER")
-            or not isinstance(settings, Settings)
-            or run_id is None
-        ):
+        if not crawler.settings.getbool("SEEDWATCH_WORKER") or run_id is None:
             raise NotConfigured("only workers of a shared frontier wait for their run")
         extension = cls(settings.database, int(run_id))
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.request import RequestFingerprinter
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from crawler.config import Settings
 from crawler.failures import AlreadyStored
 from crawler.judge.canonical import canonical_url, url_variants
+from crawler.settings import seedwatch_settings
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -104,10 +103,7 @@ class KnownArticleMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> KnownArticleMiddleware:
-        settings = crawler.settings.get("SEEDWATCH_SETTINGS")
-        if not isinstance(settings, Settings):
-            raise NotConfigured("SEEDWATCH_SETTINGS is not set")
-        middleware = cls(settings.database)
+        middleware = cls(seedwatch_settings(crawler).database)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

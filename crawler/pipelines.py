@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 
 from crawler.analysis import topic_terms
 from crawler.config import Settings
@@ -20,19 +20,13 @@ from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
 from crawler.judge.types import TopicTerms
 from crawler.judging import JudgeService, claim_values, doc_of, judgement_values, new_story_title
+from crawler.settings import seedwatch_settings
 from crawler.storage import DuplicateArticle, Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-
-def _settings(crawler: Crawler) -> Settings:
-    settings = crawler.settings.get("SEEDWATCH_SETTINGS")
-    if not isinstance(settings, Settings):
-        raise NotConfigured("SEEDWATCH_SETTINGS is not set")
-    return settings
 
 
 class RelevancePipeline:
@@ -44,7 +38,7 @@ class RelevancePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
-        settings = _settings(crawler)
+        settings = seedwatch_settings(crawler)
         return cls(topic_terms(settings), settings.relevance.threshold)
 
     def process_item(self, item: Any) -> Any:
@@ -62,7 +56,7 @@ class JudgePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
-        return cls(_settings(crawler))
+        return cls(seedwatch_settings(crawler))
 
     def open_spider(self) -> None:
         self.service = JudgeService.acquire(self.settings)
@@ -88,7 +82,7 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
-        return cls(_settings(crawler))
+        return cls(seedwatch_settings(crawler))
 
     def open_spider(self) -> None:
         self.store = Store(self.settings.database)

@@ -7,9 +7,14 @@ user configures in config/seedwatch.toml is what Scrapy obeys.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import NotConfigured
 
 from crawler.config import Settings
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 BOT_NAME = "seedwatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -57,6 +62,14 @@ EXTENSIONS = {
 
 SEEDWATCH_RETRY_BACKOFF = 1.0
 SEEDWATCH_RETRY_BACKOFF_MAX = 60.0
+
+
+def seedwatch_settings(crawler: Crawler) -> Settings:
+    """Our typed settings, as a crawl's components find them; NotConfigured outside a seedwatch crawl."""
+    settings = crawler.settings.get("SEEDWATCH_SETTINGS")
+    if not isinstance(settings, Settings):
+        raise NotConfigured("SEEDWATCH_SETTINGS is not set: not a seedwatch crawl")
+    return settings
 
 
 def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool = False) -> dict[str, Any]:
