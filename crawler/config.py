@@ -194,7 +194,7 @@ class DaemonSettings(_Section):
     )
     crawl_command: list[str] = Field(
         default_factory=list,
-        description="Command that runs one crawl (`crawl ...` is appended), e.g. [\"nice\", \"seedwatch\"]; "
+        description='Command that runs one crawl (`crawl ...` is appended), e.g. ["nice", "seedwatch"]; '
         "empty: `python -m bot`.",
     )
 

@@ -1,0 +1,91 @@
+"""`seedwatch run` (the daemon) and `seedwatch status`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from bot.cli import main
+from bot.cli.common import configure_logging, open_store, settings_options
+from crawler.config import Settings
+
+
+@main.command("run")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@settings_options
+def run_daemon(settings: Settings, verbose: int) -> None:
+    """Run seedwatch for real: the bot, crawls on a schedule, each digest at its subscriber's local time.
+
+    One long-lived process: the Telegram bot (long polling, or a webhook when bot.webhook_url is set), a
+    crawl of the due sources every crawl.interval_minutes in a child process, digest delivery, and
+    housekeeping. Stop it with SIGTERM or Ctrl-C: the message being sent finishes and is recorded.
+    Everything lives in the database, so a restart sends what fell due meanwhile, once.
+
+    \b
+    Example:
+      TELEGRAM_BOT_TOKEN=123:abc seedwatch run --config /etc/seedwatch/seedwatch.toml
+    """
+    from telegram.error import TelegramError
+
+    from bot.daemon import Daemon, DaemonError
+    from bot.supervise import ChildCommand
+
+    configure_logging(settings, verbose)
+    config_file = click.get_current_context().params.get("config_file")
+    command = ChildCommand.for_settings(settings, os.environ, config_file)
+    store = open_store(settings)
+    try:
+        try:
+            daemon = Daemon(settings, store, command)
+        except ValueError as exc:  # no bot token
+            raise click.UsageError(str(exc)) from None
+        try:
+            daemon.claim()
+        except DaemonError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            asyncio.run(daemon.run())
+        except TelegramError as exc:  # the Bot API unreachable at start, a revoked token
+            raise click.ClickException(f"Telegram ({settings.bot.base_url}): {exc}") from None
+    finally:
+        store.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object (for monitoring).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@settings_options
+def status(settings: Settings, as_json: bool, lang: str) -> None:
+    """How seedwatch is doing: the daemon, last and next crawl, every source's health, subscribers,
+    digests sent today and deliveries pending (admins get the same from the bot's /status).
+
+    \b
+    Example: seedwatch status --config /etc/seedwatch/seedwatch.toml
+    """
+    from bot.status import collect_status, render_status
+
+    store = open_store(settings)
+    try:
+        report = collect_status(settings, store)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(_jsonable(dataclasses.asdict(report)), ensure_ascii=False, indent=2))
+        return
+    click.echo(render_status(report, lang, UTC))
