@@ -199,8 +199,13 @@ class Deliverer:
                 await self._run(jobs, report)
             finally:
                 self.maker.forget()
-            logger.info(
-                "delivery pass: %d due, %d resumed, outcomes %s", report.due, report.resumed, report.outcomes
+            # An idle pass every dispatch tick is not news; a pass that sent something is.
+            logger.log(
+                logging.INFO if report.due or report.resumed else logging.DEBUG,
+                "delivery pass: %d due, %d resumed, outcomes %s",
+                report.due,
+                report.resumed,
+                report.outcomes,
             )
             return report
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram import Chat as TgChat
@@ -215,26 +213,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             logger.info("could not report the error to chat %d: %s", update.effective_chat.id, exc)
 
 
-async def run_crawl_subprocess(settings: Settings) -> str:
-    """Run `seedwatch crawl` as a child process (isolated from the bot); its last output line."""
-    script = Path(sys.executable).with_name("seedwatch")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; main()"]
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        "crawl",
-        "--db",
-        settings.database,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), settings.crawl.time_limit_minutes * 60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return "killed: over the time limit"
-    lines = output.decode("utf-8", "replace").strip().splitlines()
-    return f"exit {process.returncode}" + (f": {lines[-1][:300]}" if lines else "")
+async def no_crawl() -> str:
+    """/crawl where no crawl launcher was given (tests, embedding): says how to crawl instead."""
+    return "no crawl launcher in this process; run `seedwatch crawl` or `seedwatch run`"
 
 
 def build_application(
@@ -270,9 +251,7 @@ def build_application(
         .build()
     )
     deliverer = Deliverer(settings, store, application.bot, **(deliverer_options or {}))  # type: ignore[arg-type]
-    application.bot_data["seedwatch"] = Services(
-        settings, store, deliverer, crawl or (lambda: run_crawl_subprocess(settings))
-    )
+    application.bot_data["seedwatch"] = Services(settings, store, deliverer, crawl or no_crawl)
     only_messages = filters.UpdateType.MESSAGE
     handlers = {**commands.HANDLERS, **reports.HANDLERS, **admin.HANDLERS}
     for name, callback in handlers.items():

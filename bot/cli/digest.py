@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,12 +131,22 @@ def bot_command(settings: Settings, verbose: int) -> None:
     """
     from telegram import Update
 
+    from bot.supervise import ChildCommand, CrawlSupervisor
     from bot.telegram_bot import build_application
 
     configure_logging(settings, verbose)
     store = open_store(settings)
+    # /crawl starts the same isolated, time-limited crawl child the daemon uses.
+    config_file = click.get_current_context().params.get("config_file")
+    supervisor = CrawlSupervisor(
+        settings, store, ChildCommand.for_settings(settings, os.environ, config_file)
+    )
+
+    async def crawl() -> str:
+        return (await supervisor.run(trigger="admin", due_only=False)).summary()
+
     try:
-        application = build_application(settings, store)
+        application = build_application(settings, store, crawl=crawl)
     except ValueError as exc:
         store.close()
         raise click.UsageError(str(exc)) from None
