@@ -71,7 +71,9 @@ class SourceSpider(Spider):
         if isinstance(settings, Settings):
             spider.analysis = analysis_context(settings)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(spider.open_pages, signal=signals.spider_opened)
+        if isinstance(settings, Settings):
+            # Start the page workers now, so they load their libraries while Scrapy and the judge start.
+            spider.open_pages()
         crawler.signals.connect(spider.close_pages, signal=signals.spider_closed)
         return spider
 
