@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import click
@@ -122,3 +123,16 @@ def open_store(settings: Settings) -> Store:
         return Store(settings.database)
     except StorageError as exc:
         raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """A --since option as a moment: a date (midnight UTC) or an ISO date-time; None when not given."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM", param_hint="--since"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

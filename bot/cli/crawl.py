@@ -18,7 +18,7 @@ from rich.live import Live
 from rich.table import Table
 
 from bot.cli import main
-from bot.cli.common import configure_logging, open_store, settings_options
+from bot.cli.common import configure_logging, open_store, parse_since, settings_options
 from crawler.config import Settings
 from crawler.runner import CrawlSetupError, CrawlSummary, Progress, run_crawl
 from crawler.schedule import due_sources
@@ -221,18 +221,6 @@ def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:
         store.close()
 
 
-def _parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD or an ISO time", param_hint="--since"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def write_records(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
     """Write export records as JSON lines or CSV; returns how many."""
     count = 0
@@ -271,7 +259,7 @@ def export(settings: Settings, fmt: str, since: str | None, output: str | None) 
     \b
     Example: seedwatch export --format jsonl --since 2025-01-20 > articles.jsonl
     """
-    since_at = _parse_since(since)
+    since_at = parse_since(since)
     store = open_store(settings)
     try:
         if output:

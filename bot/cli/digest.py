@@ -5,32 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from bot.cli import main
-from bot.cli.common import configure_logging, open_store, settings_options
+from bot.cli.common import configure_logging, open_store, parse_since, settings_options
 from bot.prepare import preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
 from crawler.storage import Store, utcnow
 
 logger = logging.getLogger(__name__)
-
-
-def parse_since(value: str | None, now: datetime) -> datetime:
-    """--since as a moment: a date (midnight UTC) or an ISO date-time; a day back by default."""
-    if not value:
-        return now - timedelta(hours=24)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM", param_hint="--since"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 async def send_due(settings: Settings, store: Store) -> str:
@@ -106,7 +93,12 @@ def digest_command(
     try:
         now = utcnow()
         digest, view = preview_digest(
-            settings, store, lang=lang, since=parse_since(since, now), topics=topics, now=now
+            settings,
+            store,
+            lang=lang,
+            since=parse_since(since) or now - timedelta(hours=24),
+            topics=topics,
+            now=now,
         )
         if print_it or not (html_file or send):
             click.echo(render_text(digest, view.lang, view.zone), nl=False)
