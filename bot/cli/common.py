@@ -29,6 +29,8 @@ QUIET_LOGGERS = (
 # their records below the given level are shown only with -vv.
 CHATTY_LOGGERS = {
     "scrapy": logging.WARNING,
+    # A site that is down fails its robots.txt first; the crawl records the failure of the page itself.
+    "scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
     "alembic": logging.WARNING,
     "twisted": logging.WARNING,
     "protego": logging.WARNING,
@@ -41,13 +43,16 @@ CHATTY_LOGGERS = {
 }
 
 
+NOISY_BY_LENGTH = sorted(CHATTY_LOGGERS, key=len, reverse=True)
+
+
 class LibraryNoiseFilter(logging.Filter):
     """Drops chatty libraries' records below their threshold; survives Scrapy resetting logger levels."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for name, threshold in CHATTY_LOGGERS.items():
+        for name in NOISY_BY_LENGTH:  # the most specific logger name decides
             if record.name == name or record.name.startswith(name + "."):
-                return record.levelno >= threshold
+                return record.levelno >= CHATTY_LOGGERS[name]
         return True
 
 
