@@ -31,6 +31,7 @@ CHATTY_LOGGERS = {
     "scrapy": logging.WARNING,
     # A site that is down fails its robots.txt first; the crawl records the failure of the page itself.
     "scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
+    "scrapy.core.downloader.handlers.http11": logging.ERROR,  # size limits: recorded as too_large
     "alembic": logging.WARNING,
     "twisted": logging.WARNING,
     "protego": logging.WARNING,
