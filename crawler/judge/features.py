@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jieba
@@ -175,3 +176,13 @@ def term_counts(title: str, text: str, lang: str, found: Anchors, title_weight: 
         if feature.startswith(("q:", "u:")):
             counts[feature] += 1
     return counts
+
+
+def unpost(postings: dict[str, set[int]], features: Iterable[str], ident: int) -> None:
+    """Take `ident` out of an inverted index (feature -> ids), dropping features left with no id."""
+    for feature in features:
+        holders = postings.get(feature)
+        if holders is not None:
+            holders.discard(ident)
+            if not holders:
+                del postings[feature]

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from crawler.judge.features import unpost
+
 Vector = dict[str, float]
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
@@ -162,10 +164,4 @@ class StoryIndex:
             return
         horizon = self._newest - 2 * self.window
         for ident in [i for i, s in self._stories.items() if s.last_seen and s.last_seen < horizon]:
-            story = self._stories.pop(ident)
-            for feature in story.centroid:
-                holders = self._postings.get(feature)
-                if holders is not None:
-                    holders.discard(ident)
-                    if not holders:
-                        del self._postings[feature]
+            unpost(self._postings, self._stories.pop(ident).centroid, ident)

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from crawler.judge.features import Anchors
+from crawler.judge.features import Anchors, unpost
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 MIN_SHARED = 8
@@ -138,10 +138,4 @@ class TranslationIndex:
             return
         horizon = self._newest - 2 * self.window
         for key in [k for k, e in self._entries.items() if e.when < horizon]:
-            entry = self._entries.pop(key)
-            for feature in entry.anchors.order:
-                holders = self._postings.get(feature)
-                if holders is not None:
-                    holders.discard(key)
-                    if not holders:
-                        del self._postings[feature]
+            unpost(self._postings, self._entries.pop(key).anchors.order, key)
