@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select, union_all
+from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -104,22 +104,6 @@ class ArticleRepo:
         with self.db.session() as session:
             _add_urls(session, article_id, urls)
 
-    def update(
-        self,
-        article_id: int,
-        values: Mapping[str, Any],
-        claims: Sequence[Mapping[str, Any]] | None = None,
-    ) -> None:
-        """Change an article's judged fields (and, when given, replace its claim matches), atomically."""
-        with self.db.session() as session:
-            article = session.get(Article, article_id)
-            if article is None:
-                return
-            for key, value in values.items():
-                setattr(article, key, value)
-            if claims is not None:
-                _replace_claims(session, article_id, claims)
-
     def get(self, article_id: int) -> Article | None:
         """One article."""
         with self.db.session() as session:
@@ -129,23 +113,6 @@ class ArticleRepo:
         """How many articles are stored."""
         with self.db.session() as session:
             return int(session.scalar(select(func.count(Article.id))) or 0)
-
-    def iter_all(self, batch: int = 500) -> Iterator[Article]:
-        """Every article in the order it was fetched, in batches so memory stays flat."""
-        last_key: tuple[datetime, int] | None = None
-        while True:
-            with self.db.session() as session:
-                query = select(Article).order_by(Article.fetched_at, Article.id).limit(batch)
-                if last_key is not None:
-                    when, ident = last_key
-                    query = query.where(
-                        or_(Article.fetched_at > when, (Article.fetched_at == when) & (Article.id > ident))
-                    )
-                rows = session.scalars(query).all()
-            if not rows:
-                return
-            yield from rows
-            last_key = (rows[-1].fetched_at, rows[-1].id)
 
     def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatch]]:
         """Claim matches of these articles, by article id."""

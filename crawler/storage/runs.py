@@ -69,16 +69,6 @@ class RunRepo:
         with self.db.session() as session:
             return session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)).all()
 
-    def abandon_running(self, reason: str) -> int:
-        """Mark runs left 'running' by a dead process as failed; returns how many."""
-        with self.db.session() as session:
-            result = session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.status == "running")
-                .values(status="failed", finished_at=utcnow(), error=reason)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
     def record_error(
         self,
         run_id: int | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,11 +46,6 @@ class SourceRepo:
                 query = query.where(Source.enabled.is_(True))
             return session.scalars(query).all()
 
-    def by_ids(self, ids: Iterable[int]) -> dict[int, Source]:
-        """Sources by id."""
-        with self.db.session() as session:
-            return {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(list(ids))))}
-
     def record_success(
         self,
         source_id: int,
@@ -89,10 +84,3 @@ class SourceRepo:
             source.last_error = reason
             source.consecutive_failures += 1
             return source.consecutive_failures
-
-    def set_next_crawl(self, source_id: int, when: datetime | None) -> None:
-        """When the daemon may crawl this source next (backoff); None means every cycle."""
-        with self.db.session() as session:
-            source = session.get(Source, source_id)
-            if source is not None:
-                source.next_crawl_at = when
