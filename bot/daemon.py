@@ -38,9 +38,9 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.alerts import Alerter
+from bot.application import build_application, deliverer_of
 from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
-from bot.telegram_bot import build_application, deliverer_of
 from crawler.config import Settings
 from crawler.schedule import due_sources, next_wake, plan_next, source_interval
 from crawler.sources import SourceListError, SourceSpec, load_sources
