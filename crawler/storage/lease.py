@@ -10,6 +10,7 @@ key lets only one process win) and renewed by the daemon's heartbeat; a holder t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -145,6 +146,8 @@ class DaemonLock:
     # -- PostgreSQL: the advisory lock ------------------------------------------------------------
 
     def _acquire_advisory(self) -> LeaseHolder | None:
+        if self._advisory_alive():
+            return None  # held already by this process's session
         connection = self.db.engine.connect()
         try:
             got = connection.scalar(text(f"SELECT pg_try_advisory_lock({DAEMON_KEY})"))
@@ -154,9 +157,7 @@ class DaemonLock:
             raise
         if not got:
             connection.close()
-            held = self.holder_now()
-            unknown = LeaseHolder("?", "an unknown host", 0, utcnow(), utcnow(), utcnow())
-            return held or unknown
+            return self._named_holder()
         self._connection = connection
         now = utcnow()
         with self.db.session() as session:  # we hold the lock: the row is ours to write
@@ -172,6 +173,15 @@ class DaemonLock:
                 )
             )
         return None
+
+    def _named_holder(self) -> LeaseHolder:
+        # The holder writes its row just after taking the lock: give it a moment to appear.
+        for _ in range(20):
+            held = self.holder_now()
+            if held is not None:
+                return held
+            time.sleep(0.1)
+        return LeaseHolder("?", "an unknown host", 0, utcnow(), utcnow(), utcnow())
 
     def _advisory_alive(self) -> bool:
         if self._connection is None:
