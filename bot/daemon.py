@@ -240,7 +240,9 @@ class Daemon:
         )
         beat = min(HEARTBEAT_SECONDS, self.settings.daemon.lease_seconds / 3)
         jobs.run_repeating(self._heartbeat_job, interval=beat, first=beat, job_kwargs=options)
-        self._plan_crawl(self._wake_after(None, utcnow()))
+        wake = self._wake_after(None, utcnow())
+        self._plan_crawl(wake)
+        self.store.daemon.put_fact(NEXT_CRAWL_FACT, {"at": wake.isoformat()})  # at start, before any crawl
 
     async def _shutdown(self) -> None:
         timeout = self.settings.daemon.stop_timeout_seconds
@@ -319,6 +321,7 @@ class Daemon:
             if not self._stop.is_set():
                 wake = await asyncio.to_thread(self._wake_after, outcome, started)
                 self._plan_crawl(wake)
+                await asyncio.to_thread(self.store.daemon.put_fact, NEXT_CRAWL_FACT, {"at": wake.isoformat()})
 
     # -- crawling -----------------------------------------------------------------------------------
 
@@ -383,7 +386,6 @@ class Daemon:
             name="crawl",
             job_kwargs={"id": "crawl", "replace_existing": True, "misfire_grace_time": None},
         )
-        self.store.daemon.put_fact(NEXT_CRAWL_FACT, {"at": when.isoformat()})
         logger.info("next crawl at %s", when.isoformat(timespec="seconds"))
 
     async def crawl_now(self) -> str:

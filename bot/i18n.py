@@ -95,8 +95,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "filter_bad": "Use /filter +word to keep only articles with a word, /filter -word to drop them, "
         "/filter clear to remove all filters.",
         "filter_cleared": "Filters cleared.",
-        "filter_dropped": "Only {limit} words are kept per list; left out: {words}.",
-        "filter_cut": "Words are cut at {limit} characters: {words}.",
+        "filter_dropped": "Only {limit} words are kept per list; {n} left out: {words}.",
+        "filter_cut": "{n} words cut at {limit} characters: {words}.",
+        "filter_cut_one": "1 word cut at {limit} characters: {words}.",
         "plain_text": "I answer commands only. Send /help for what I can do.",
         "admins_only": "Only the admins of this group can change its settings.",
         "bot_admins_only": "That command is for seedwatch admins.",
@@ -213,8 +214,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "filter_bad": "用 /filter +词 只保留含该词的文章，/filter -词 去掉含该词的文章，"
         "/filter clear 清除全部筛选。",
         "filter_cleared": "筛选已清除。",
-        "filter_dropped": "每个列表最多保留 {limit} 个词；未保留：{words}。",
-        "filter_cut": "词语最长 {limit} 个字符，已截断：{words}。",
+        "filter_dropped": "每个列表最多保留 {limit} 个词；未保留 {n} 个：{words}。",
+        "filter_cut": "词语最长 {limit} 个字符，已截断 {n} 个：{words}。",
         "plain_text": "我只回应命令。发送 /help 查看可用命令。",
         "admins_only": "只有本群管理员可以更改设置。",
         "bot_admins_only": "该命令仅限 seedwatch 管理员使用。",

@@ -125,9 +125,11 @@ def filter_notes(lang: str, dropped: list[str], cut: list[str]) -> str:
     """Lines telling the user which words the limits left out or shortened (empty when none)."""
     notes = []
     if dropped:
-        notes.append(t(lang, "filter_dropped", limit=MAX_FILTER_WORDS, words=", ".join(dropped)))
+        notes.append(
+            t(lang, "filter_dropped", limit=MAX_FILTER_WORDS, n=len(dropped), words=", ".join(dropped))
+        )
     if cut:
-        notes.append(t(lang, "filter_cut", limit=MAX_WORD, words=", ".join(f"{w}…" for w in cut)))
+        notes.append(t(lang, "filter_cut", limit=MAX_WORD, n=len(cut), words=", ".join(f"{w}…" for w in cut)))
     return "".join("\n" + note for note in notes)
 
 

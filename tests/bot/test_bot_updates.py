@@ -106,8 +106,8 @@ async def test_filter_says_which_words_it_left_out_or_cut(
         [many] = await say(api, OTHER, OTHER, "/filter " + " ".join(f"+{w}" for w in words))
         [cut] = await say(api, OTHER, OTHER, f"/filter -{long_word}")
         [plain] = await say(api, OTHER, OTHER, "/filter -rumour")
-    assert many.text.endswith(f"Only 30 words are kept per list; left out: {words[-2]}, {words[-1]}.")
-    assert cut.text.endswith(f"Words are cut at 60 characters: {'x' * MAX_WORD}….")
+    assert many.text.endswith(f"Only 30 words are kept per list; 2 left out: {words[-2]}, {words[-1]}.")
+    assert cut.text.endswith(f"1 word cut at 60 characters: {'x' * MAX_WORD}….")
     assert "left out" not in plain.text and "cut at" not in plain.text
     chat = bot_store.chats.get(OTHER)
     assert chat is not None and chat.include_words == words[:MAX_FILTER_WORDS]
