@@ -122,19 +122,20 @@ def build_application(
         bot_settings.per_group_per_minute,
         max_retry_after=bot_settings.max_retry_after,
     )
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(bot_settings.base_url)
         .base_file_url(bot_settings.base_file_url)
         .rate_limiter(limiter)
-        .concurrent_updates(ChatOrderedProcessor(bot_settings.concurrent_updates))
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
         .post_init(_post_init)
-        .build()
     )
+    if bot_settings.concurrent_updates > 1:  # else PTB's default: one update at a time
+        builder = builder.concurrent_updates(ChatOrderedProcessor(bot_settings.concurrent_updates))
+    application = builder.build()
     deliverer = Deliverer(settings, store, application.bot, **(deliverer_options or {}))  # type: ignore[arg-type]
     application.bot_data["seedwatch"] = Services(settings, store, deliverer, crawl or no_crawl, COMMANDS)
     _add_handlers(application)

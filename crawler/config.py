@@ -156,7 +156,10 @@ class BotSettings(_Section):
     )
     poll_timeout: float = Field(10.0, ge=0, description="Long-polling timeout of getUpdates, seconds.")
     concurrent_updates: int = Field(
-        32, ge=1, le=1024, description="Updates handled at once (each chat's own in order, one at a time)."
+        32,
+        ge=1,
+        le=1024,
+        description="Updates handled at once, each chat's own in order (1: one at a time).",
     )
     webhook_url: str = Field("", description="Public webhook URL; empty polls instead.")
     webhook_listen: str = Field("127.0.0.1", description="Webhook listen address.")
