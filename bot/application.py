@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.delivery import Deliverer
-from bot.handlers import admin, channels, digest, help, reports, settings, subscription
+from bot.handlers import admin, channels, chat_settings, digest, reports, start, subscription
 from bot.handlers.common import Command, CrawlLauncher, Services, lang_of, reply
 from bot.i18n import LANGS, t
 from bot.ratelimit import FloodLimiter
@@ -40,16 +40,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("unsubscribe", subscription.unsubscribe),
     Command("topics", subscription.topics),
     Command("digest", digest.digest_command),
-    Command("time", settings.time_command),
-    Command("timezone", settings.timezone_command),
-    Command("lang", settings.lang_command),
-    Command("filter", settings.filter_command),
+    Command("time", chat_settings.time_command),
+    Command("timezone", chat_settings.timezone_command),
+    Command("lang", chat_settings.lang_command),
+    Command("filter", chat_settings.filter_command),
     Command("claims", reports.claims),
     Command("sources", reports.sources),
     Command("status", reports.status),
     Command("channel", channels.channel, menu=False),
-    Command("help", help.help_command, help=False),
-    Command("start", help.start, menu=False, help=False),
+    Command("help", start.help_command, help=False),
+    Command("start", start.start, menu=False, help=False),
     Command("crawl", admin.crawl, menu=False, admin=True),
     Command("stats", admin.stats, menu=False, admin=True),
     Command("broadcast", admin.broadcast, menu=False, admin=True),
@@ -100,8 +100,8 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(private & filters.FORWARDED, channels.on_forward))
     application.add_handler(ChatMemberHandler(channels.on_bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     # Last, so they see only what no handler above took.
-    application.add_handler(MessageHandler(filters.COMMAND & only_messages, help.unknown_command))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, help.plain_text))
+    application.add_handler(MessageHandler(filters.COMMAND & only_messages, start.unknown_command))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, start.plain_text))
 
 
 def build_application(

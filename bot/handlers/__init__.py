@@ -1,9 +1,9 @@
 """The bot's handlers, one module per command family; `bot.application` registers them from one table.
 
     common         what every handler shares: the services, the chat an update comes from, replies, rights
-    help           /start, /help, unknown commands, plain text
+    start          /start, /help, unknown commands, plain text
     subscription   /subscribe, /unsubscribe, /topics and its buttons
-    settings       /time, /timezone, /lang, /filter
+    chat_settings  /time, /timezone, /lang, /filter
     digest         /digest
     reports        /claims, /sources, /status
     admin          /crawl, /stats, /broadcast (seedwatch admins)

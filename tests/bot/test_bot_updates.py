@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.application import COMMANDS
-from bot.handlers.settings import MAX_FILTER_WORDS, MAX_WORD
+from bot.handlers.chat_settings import MAX_FILTER_WORDS, MAX_WORD
 from crawler.storage import Store
 from tests.bot.conftest import ADMIN, add_article, bot_settings, running_bot
 from tests.bot.test_bot_commands import say
