@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time
@@ -216,12 +217,14 @@ def main(argv: list[str]) -> None:
     options = parser.parse_args(argv)
     users, digests = (50, 5) if options.quick else (options.users, options.digests)
     ours = run(users, digests, 32, SPREADS)
+    load_ours = os.getloadavg()[1]
     for phase in ours["phases"]:
         print(f"concurrent: spread {phase['spread']} s: {_percentiles(phase['latencies'])}", flush=True)
     print(f"concurrent: burst {ours['burst_seconds']:.1f} s, errors {ours['errors']}", flush=True)
     if options.quick:
         return
     base = run(users, digests, 1, SPREADS[:1])
+    load_base = os.getloadavg()[1]
     for phase in base["phases"]:
         print(f"one at a time: spread {phase['spread']} s: {_percentiles(phase['latencies'])}", flush=True)
     print(f"one at a time: burst {base['burst_seconds']:.1f} s, errors {base['errors']}", flush=True)
@@ -239,6 +242,8 @@ def main(argv: list[str]) -> None:
         "the first phase; no 429 was answered.\n\n"
         "| figure | concurrent (32), each chat in order | one at a time |\n|---|---|---|\n"
         f"{_table(users, digests, ours, base)}\n\n"
+        f"Load average over the 5 minutes before each run ended: {load_ours:.1f} (concurrent) and "
+        f"{load_base:.1f} (one at a time), on {os.cpu_count()} CPUs shared with other work.\n\n"
         f"The 30 msg/s limit alone needs {2 * users / 30:.1f} s for the {2 * users} answers of the burst. "
         "With /help at 20 per second on top of the digests' 20 msg/s the bot is asked for more than "
         "Telegram's 30 msg/s: answers then queue behind digest parts in the flood limiter, which serves "
