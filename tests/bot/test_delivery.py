@@ -55,7 +55,7 @@ async def test_a_resumed_delivery_continues_from_the_first_unsent_part(
     delivery, created = bot_store.deliveries.begin(
         pk, "daily:2025-01-28", ["part one", "part two", "part three"]
     )
-    bot_store.deliveries.part_sent(delivery.id, 0, [1], datetime.now(UTC))  # sent before a crash
+    bot_store.deliveries.part_sent(delivery.id, 0, [1])  # sent before a crash
     async with idle_bot(bot_settings(tmp_path, api.base_url), bot_store) as app:
         report = await deliverer_of(app).deliver_due()
         again = await deliverer_of(app).deliver_due()
@@ -65,19 +65,28 @@ async def test_a_resumed_delivery_continues_from_the_first_unsent_part(
     assert bot_store.deliveries.get(delivery.id).status == "sent"  # type: ignore[union-attr]
 
 
-async def test_a_429_is_waited_out_however_long(api: FakeTelegram, bot_store: Store, tmp_path: Path) -> None:
-    api.private_chat(101)
-    subscribe_chat(bot_store, 101)
+async def test_a_429_longer_than_the_cap_defers_that_chat_only(
+    api: FakeTelegram, bot_store: Store, tmp_path: Path
+) -> None:
+    for user in (101, 102):
+        api.private_chat(user)
+        subscribe_chat(bot_store, user)
     add_article(bot_store, "DeepSeek news")
     api.fail_next(101, retry_after(7200))
     clock = FakeClock()
-    limiter = FloodLimiter(1000, 1000, 60000, sleep=clock.sleep)
+    limiter = FloodLimiter(1000, 1000, 60000, max_retry_after=30, sleep=clock.sleep)
     async with idle_bot(bot_settings(tmp_path, api.base_url), bot_store, limiter=limiter) as app:
         report = await deliverer_of(app).deliver_due()
-    assert report.count("sent") == 1
-    assert api.errors[429] == 1
-    assert clock.sleeps and clock.sleeps[0] >= 7200
-    assert len(api.sent(101)) == 1
+        again = await deliverer_of(app).deliver_due()  # deferred two hours: not retried by the next pass
+    assert report.count("sent") == 1 and report.count("deferred") == 1
+    assert again.resumed == 0 and api.errors[429] == 1
+    assert clock.sleeps == []  # nobody sat out the two hours
+    assert api.sent(101) == [] and len(api.sent(102)) == 1
+    chat = bot_store.chats.get(101)
+    assert chat is not None
+    [deferred] = bot_store.deliveries.for_chat(chat.id)
+    assert deferred.status == "pending" and deferred.claimed_by is None
+    assert deferred.not_before is not None and deferred.not_before > datetime.now(UTC) + timedelta(hours=1.9)
 
 
 async def test_the_stand_ins_rate_limit_is_respected_without_dropping(
