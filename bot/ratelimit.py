@@ -157,9 +157,10 @@ class FloodLimiter(BaseRateLimiter[int]):
         return max(0.0, until - now)
 
     async def _sit_out_pause(self, chat_id: int | str | None) -> None:
-        while (wait := self.paused_for(chat_id)) > 0:
-            if wait > self._max_retry_after:
-                raise RetryTooLong(wait)
+        wait = self.paused_for(chat_id)
+        if wait > self._max_retry_after:
+            raise RetryTooLong(wait)
+        if wait > 0:  # once: a 429 that comes meanwhile sets a new pause, sat out on the retry
             self.waited += wait
             await self._sleep(wait)
 
@@ -235,7 +236,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                     raise RetryTooLong(seconds) from exc
                 self.retries += 1
                 logger.warning(
-                    "Telegram flood control on %s to %s: waiting %.0f s, then retrying",
+                    "Telegram flood control on %s to %s: waiting %.0f s",
                     endpoint,
                     chat_id,
                     seconds,

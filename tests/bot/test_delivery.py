@@ -102,7 +102,8 @@ async def test_the_stand_ins_rate_limit_is_respected_without_dropping(
     async with idle_bot(bot_settings(tmp_path, api.base_url), bot_store, limiter=limiter) as app:
         await deliverer_of(app).deliver_due()
     assert [m.text for m in api.sent(101)] == [f"part {i}" for i in range(4)]
-    assert api.errors[429] == 3 and len(clock.sleeps) == 3
+    # Every 429 was sat out (the chat stays paused for the rest: later parts wait without asking).
+    assert api.errors[429] >= 1 and len(clock.sleeps) >= api.errors[429]
 
 
 async def test_our_limiter_keeps_a_private_chat_under_its_limit(
@@ -205,7 +206,7 @@ async def test_stopping_finishes_the_message_in_flight_and_resumes_later(
     delivery, _ = bot_store.deliveries.begin(pk, "daily:x", ["one", "two", "three"])
     clock = FakeClock()
     clock.gate = asyncio.Event()  # the 429 wait hangs until we stop
-    limiter = FloodLimiter(1000, 1000, 60000, sleep=clock.sleep)
+    limiter = FloodLimiter(1000, 1000, 60000, max_retry_after=7200, sleep=clock.sleep)
     settings = bot_settings(tmp_path, api.base_url)
     api.fail_next(101, retry_after(3600), after=1)  # "one" passes, "two" meets a long 429
     async with idle_bot(settings, bot_store, limiter=limiter) as app:
