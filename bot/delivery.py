@@ -182,7 +182,7 @@ class Deliverer:
         self.lease = lease or timedelta(seconds=settings.bot.delivery_lease_seconds)
         # Deliveries in progress at once. Only `bot.concurrent_sends` of them have a request on the wire
         # (the limiter's window); the others wait for their own chat's limit without holding anyone up.
-        self.workers = workers or max(64, 16 * settings.bot.concurrent_sends)
+        self.workers = workers or max(32, 8 * settings.bot.concurrent_sends)
         self.clock = clock
         self.messages_sent = 0
         self._stopping = asyncio.Event()
@@ -397,7 +397,7 @@ class Deliverer:
         """
         if lease is None:
             lease = self._new_lease()
-            delivery = await self._db(self.store.deliveries.claim, delivery_id, lease)
+            delivery = await self._db(self.store.deliveries.claim, delivery_id, lease, self.clock())
         else:
             delivery = await self._db(self.store.deliveries.held, delivery_id, lease)
         if delivery is None:
