@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import uuid
@@ -180,9 +181,12 @@ class Deliverer:
         # Lease tokens are "host:pid:nonce": the daemon tells a dead sender's leases by host and pid.
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = lease or timedelta(seconds=settings.bot.delivery_lease_seconds)
-        # Deliveries in progress at once. Only `bot.concurrent_sends` of them have a request on the wire
-        # (the limiter's window); the others wait for their own chat's limit without holding anyone up.
-        self.workers = workers or max(32, 8 * settings.bot.concurrent_sends)
+        # Deliveries in progress at once: enough that, each at its own chat's pace, together they fill the
+        # overall rate. Only `bot.concurrent_sends` of them have a request on the wire (the limiter's
+        # window); the others wait for their own chat's limit without holding anyone up.
+        bot_settings = settings.bot
+        pace = math.ceil(bot_settings.overall_per_second / bot_settings.per_chat_per_second)
+        self.workers = workers or max(2, min(256, pace + bot_settings.concurrent_sends))
         self.clock = clock
         self.messages_sent = 0
         self._stopping = asyncio.Event()

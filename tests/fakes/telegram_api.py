@@ -7,7 +7,7 @@ offsets, and Telegram's error bodies: 429 with `retry_after` when a test-set rat
 blocked or kicked, 400 for bad entities, too long, chat not found, and a group migrated to a supergroup,
 5xx during an outage (`outage()`). Every request is logged with its arrival and answer times (`log`); a
 test can add latency to sendMessage answers (`latency`) or hold them on the wire (`hold_answers()`), and
-read how many requests were in flight at a moment (`in_flight`).
+read how many requests were in flight at a moment (`in_flight_sends()`).
 
     api = FakeTelegram()
     await api.start()
@@ -97,7 +97,7 @@ class FakeTelegram(BotApiMethods):
         self.limited: Counter[str] = Counter()  # which limit answered 429: all, chat, group
         self.faults: dict[int, deque[ApiError | None]] = defaultdict(deque)
         self.log: list[RequestRecord] = []  # every request, in arrival order
-        self.in_flight: set[int] = set()  # indexes into `log` of requests not answered yet
+        self._open: set[int] = set()  # indexes into `log` of requests not answered yet
         self.latency: tuple[float, float] | None = None  # sendMessage answers wait a random time in this
         self.outage_code: int | None = None  # while set, every sendMessage is answered with this 5xx
         self._answers_open = asyncio.Event()
@@ -152,7 +152,7 @@ class FakeTelegram(BotApiMethods):
         record = RequestRecord(method, int(chat) if isinstance(chat, int) else None, self.clock())
         index = len(self.log)
         self.log.append(record)
-        self.in_flight.add(index)
+        self._open.add(index)
         try:
             if self.outage_code is not None and method == "sendMessage":
                 raise server_error(self.outage_code)
@@ -165,7 +165,7 @@ class FakeTelegram(BotApiMethods):
             return self._error(exc)
         finally:
             record.answered = self.clock()
-            self.in_flight.discard(index)
+            self._open.discard(index)
             async with self._changed:
                 self._changed.notify_all()
         record.status = 200
@@ -191,7 +191,7 @@ class FakeTelegram(BotApiMethods):
 
     def in_flight_sends(self) -> list[RequestRecord]:
         """sendMessage requests received and not answered yet."""
-        return [self.log[i] for i in sorted(self.in_flight) if self.log[i].method == "sendMessage"]
+        return [self.log[i] for i in sorted(self._open) if self.log[i].method == "sendMessage"]
 
     def _error(self, exc: ApiError) -> web.Response:
         self.errors[exc.code] += 1
