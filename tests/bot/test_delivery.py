@@ -272,3 +272,40 @@ async def test_a_pass_runs_as_a_job_of_ptbs_job_queue(
         await api.wait_for(lambda: bool(reports))
     assert reports[0].count("sent") == 1
     assert "DeepSeek via the job queue" in api.sent(101)[0].text
+
+
+async def test_an_admin_notice_is_a_recorded_delivery_told_once(
+    api: FakeTelegram, bot_store: Store, tmp_path: Path
+) -> None:
+    from tests.bot.conftest import ADMIN
+
+    api.private_chat(ADMIN)
+    async with idle_bot(bot_settings(tmp_path, api.base_url), bot_store) as app:
+        deliverer = deliverer_of(app)
+        first = await deliverer.notify(ADMIN, "⚠️ Source failing", "2026120620:abc")
+        again = await deliverer.notify(ADMIN, "⚠️ Source failing", "2026120620:abc")  # a retry
+        nobody = await deliverer.notify(424242, "⚠️ Source failing", "2026120620:abc")  # never started us
+    assert (first, again, nobody) == ("sent", "sent", "failed")
+    assert [m.text for m in api.sent(ADMIN)] == ["⚠️ Source failing"]
+    chat = bot_store.chats.get(ADMIN)
+    assert chat is not None and not chat.subscribed
+    [notice] = bot_store.deliveries.for_chat(chat.id)
+    assert notice.digest_key == "notice:2026120620:abc" and notice.message_ids == [
+        api.sent(ADMIN)[0].message_id
+    ]
+
+
+async def test_the_broadcast_report_counts_what_telegram_took(
+    api: FakeTelegram, bot_store: Store, tmp_path: Path
+) -> None:
+    later = datetime.now(UTC) + timedelta(days=1)
+    for user in (101, 102, 103):
+        api.private_chat(user)
+        subscribe_chat(bot_store, user, due=later)
+    api.chats[102].blocked = True
+    api.fail_next(103, retry_after(3600))
+    async with idle_bot(bot_settings(tmp_path, api.base_url), bot_store) as app:
+        report = await deliverer_of(app).broadcast("Maintenance tonight", key="42")
+    assert (report.due, report.count("sent"), report.count("failed"), report.count("pending")) == (3, 1, 1, 1)
+    assert [m.text for m in api.sent(101)] == ["Maintenance tonight"]
+    assert api.sent(102) == [] and api.sent(103) == []
