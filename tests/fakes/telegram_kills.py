@@ -3,9 +3,9 @@ through the Telegram stand-in and is SIGKILLed at random points, then started ag
 is out. Used by the random-kill test and by `benchmarks.fanout --kills`.
 
 At each kill point the stand-in holds its answers (the messages are taken, the replies stay on the wire),
-the sender fills what it may have in flight, and the process is killed: the requests held then are
-exactly the ones whose fate the sender cannot know. `analyse` checks every chat's messages against its
-recorded delivery and ties each doubled part to the in-flight request of a kill.
+waits until every answer it did give is recorded as sent, and the process is killed: the requests held
+then are exactly the ones whose fate the sender cannot know. `analyse` checks every chat's messages
+against its recorded delivery and ties each doubled part to the in-flight request of a kill.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.storage import Store
+from sqlalchemy import func, select
+
+from crawler.storage import Delivery, Store
 from tests.bot.conftest import add_article, subscribe_chat
 from tests.bot.daemon_helpers import DaemonProcess, daemon_env, wait_until
 from tests.fakes.telegram_api import FakeTelegram
@@ -94,9 +96,14 @@ async def fan_out_with_kills(
             what=f"before kill {run + 1}",
         )
         api.hold_answers()
-        await asyncio.sleep(rng.uniform(0.2, 0.4))  # the sender fills what it may have on the wire
-        held = [(r.chat_id or 0, r.message_id or 0) for r in api.in_flight_sends() if r.message_id]
+        # Every answer given has reached the sender and been recorded: what is left is on the wire.
+        await wait_until(
+            lambda: _settled(api, store), daemon, timeout=30, what=f"settling before kill {run + 1}"
+        )
+        await asyncio.sleep(rng.uniform(0.0, 0.2))
         await daemon.signal(signal.SIGKILL)
+        await asyncio.sleep(0.1)  # a request already written before the kill is still read and taken
+        held = [(r.chat_id or 0, r.message_id or 0) for r in api.in_flight_sends() if r.message_id]
         points.append(KillPoint(loop.time(), len(api.messages), held))
         api.release_answers()
     last = await DaemonProcess(env, tmp_path / "daemon-last.log").start()
@@ -104,6 +111,15 @@ async def fan_out_with_kills(
     await wait_until(lambda: _all_sent(store, total), last, timeout=120, what="for every digest")
     assert await last.signal(signal.SIGTERM) == 0, last.tail()
     return points
+
+
+def _settled(api: FakeTelegram, store: Store) -> bool:
+    """Every part the stand-in took and answered is recorded as sent (held answers aside)."""
+    answered = {(r.chat_id, r.message_id) for r in api.log if r.message_id is not None and r.status == 200}
+    parts = {(m.chat_id, m.raw) for m in api.messages if (m.chat_id, m.message_id) in answered}
+    with store.db.session() as session:
+        recorded = session.scalar(select(func.coalesce(func.sum(Delivery.parts_sent), 0)))
+    return int(recorded or 0) == len(parts)
 
 
 def _all_sent(store: Store, chats: int) -> bool:
