@@ -50,6 +50,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 GIVE_UP_AFTER = timedelta(days=1)  # a delivery still failing to go out a day later is marked failed
 OUTAGE_BACKOFF = timedelta(seconds=5)  # first wait after a 5xx or a network failure, doubled per attempt
 MAX_BACKOFF = timedelta(minutes=10)
+OUTAGE_AFTER = 3  # network failures in a row: Telegram is down, the pass stops starting deliveries
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -195,6 +196,7 @@ class Deliverer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._renewers = 0
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._failures_in_a_row = 0  # 5xx and network failures since the last answer
 
     async def _db(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         # The database is synchronous; run it off the event loop so polling and sending go on.
@@ -218,6 +220,7 @@ class Deliverer:
         async with self._pass_lock:
             now = now or self.clock()
             report = PassReport()
+            self._failures_in_a_row = 0  # each pass tries again, a few requests at most while it is down
             unfinished = await self._db(self.store.deliveries.unfinished, None, now)
             report.resumed = len(unfinished)
             jobs: list[Callable[[], Awaitable[str]]] = [self._resume_job(d.id) for d in unfinished]
@@ -352,6 +355,11 @@ class Deliverer:
 
         async def worker() -> None:
             while not self._stopping.is_set() and not queue.empty():
+                if self._failures_in_a_row >= OUTAGE_AFTER:
+                    # An outage: what is not begun stays due, what is begun stays pending; a later pass.
+                    report.add("postponed")
+                    queue.get_nowait()
+                    continue
                 job = queue.get_nowait()
                 try:
                     report.add(await job())
@@ -456,6 +464,8 @@ class Deliverer:
         delivery_id = target.delivery_id
         logger.warning("delivery %d to chat %d: %s (%s)", delivery_id, target.chat_id, exc.reason, exc.action)
         if exc.action is Action.DEFER:
+            if isinstance(exc.__cause__, NetworkError):
+                self._failures_in_a_row += 1
             later = self.clock() + retry_delay(exc, target.attempts)
             await self._db(self.store.deliveries.defer, delivery_id, exc.reason, lease, later)
             return "deferred"
@@ -475,6 +485,7 @@ class Deliverer:
                     link_preview_options=NO_PREVIEW,
                 )
                 self.messages_sent += 1
+                self._failures_in_a_row = 0
                 return [message.message_id]
             except (TelegramError, RetryTooLong) as exc:
                 action = action_for(exc)

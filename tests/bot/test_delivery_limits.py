@@ -165,3 +165,26 @@ async def test_a_dead_holders_lease_comes_back_a_live_one_is_left_alone(
     assert report.count("sent") == 1
     assert [m.text for m in api.sent(101)] == ["from a dead sender"]
     assert api.sent(102) == []
+
+
+async def test_during_an_outage_a_pass_stops_after_a_few_failures(
+    api: FakeTelegram, bot_store: Store, tmp_path: Path
+) -> None:
+    chats = list(range(501, 541))
+    for chat_id in chats:
+        api.private_chat(chat_id)
+        _begin(bot_store, chat_id, [f"{chat_id}"])
+    settings = bot_settings(tmp_path, api.base_url)
+    async with idle_bot(settings, bot_store) as app:
+        deliverer = Deliverer(settings, bot_store, app.bot)
+        api.outage(502)
+        down = await deliverer.deliver_due()
+        failed = api.errors[502]
+        api.outage(None)
+        back = await deliverer.deliver_due()
+    assert failed < 3 + deliverer.workers  # not one failing request per chat
+    assert down.count("postponed") == len(chats) - failed
+    assert back.count("sent") == len(chats) - failed  # the untried ones; the failed ones wait out backoff
+    assert sorted(m.chat_id for m in api.messages) == sorted(
+        set(chats) - {r.chat_id for r in api.log if r.status == 502}
+    )
