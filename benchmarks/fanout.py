@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import statistics
 import tempfile
@@ -268,7 +269,8 @@ def _kills_report(result: dict[str, Any]) -> str:
         "times at random points (after 15–60 more accepted messages each), restarted after each. At each "
         "kill point the stand-in held its answers, waited until every answer it had given was recorded as "
         "sent, and the daemon was killed 0–0.2 s later: the requests then on the wire were taken by "
-        "Telegram but never answered, the case no sender can resolve.\n\n"
+        "Telegram but never answered, the case no sender can resolve. Held answers let the sender fill "
+        "every in-flight slot before the kill, so each kill here is the worst case for its moment.\n\n"
         "| kill | messages accepted before it | requests on the wire | parts doubled |\n|---|---|---|---|\n"
         f"{rows}\n\n"
         f"- Parts doubled per kill: mean {statistics.mean(doubled):.2f}, most {max(doubled)}, total "
@@ -278,7 +280,8 @@ def _kills_report(result: dict[str, Any]) -> str:
         f"whose messages were not their whole digest once in order (doubles aside): "
         f"{len(outcome.problems)}{': ' + '; '.join(outcome.problems[:5]) if outcome.problems else ''}.\n"
         f"- Messages {outcome.messages:,} for {outcome.parts:,} parts; wall time {result['elapsed']:.0f} s "
-        f"including the {len(doubled) + 1} daemon starts.\n"
+        f"including the {len(doubled) + 1} daemon starts; load average at the end "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n"
     )
 
 
@@ -351,6 +354,7 @@ def _report(ours: dict[str, Any], base: dict[str, Any] | None, rate: float) -> s
         "SQLite; the peak in the table is sampled every 0.25 s while sending).\n"
         "- The baseline is PTB's `AIORateLimiter` (no retries, a leaky bucket that bursts); a delivery that "
         "meets a 429 there stays pending for the next pass.\n"
+        f"- Load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.\n"
     )
 
 
