@@ -11,11 +11,7 @@ only a part whose request was on the wire can reach a chat twice: at most one pe
 
 A pass (`Deliverer.deliver_due`) first resumes unfinished deliveries from their first unsent part, then
 begins the digests that are due. Flood limits and 429 waits live in `bot.ratelimit.FloodLimiter`; every
-Telegram error becomes an action in `action_for`, the one place that decides.
-
-Errors::
-
-    DeliveryError    a part could not be delivered; `action` says what was done about it
+other Telegram error becomes an action in `bot.delivery_actions.action_for`, the one place that decides.
 """
 
 from __future__ import annotations
@@ -30,13 +26,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import ChatMigrated, NetworkError, TelegramError
 
+from bot.delivery_actions import Action, DeliveryError, action_for, halve, retry_delay
 from bot.prepare import ChatView, DigestMaker, daily_key, next_due, window_start
 from bot.ratelimit import RetryTooLong
 from bot.render import plain_text
@@ -48,72 +44,9 @@ logger = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 GIVE_UP_AFTER = timedelta(days=1)  # a delivery still failing to go out a day later is marked failed
-OUTAGE_BACKOFF = timedelta(seconds=5)  # first wait after a 5xx or a network failure, doubled per attempt
-MAX_BACKOFF = timedelta(minutes=10)
 OUTAGE_AFTER = 3  # network failures in a row: Telegram is down, the pass stops starting deliveries
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class Action(StrEnum):
-    """What is done about a Telegram error."""
-
-    PLAIN_TEXT = "plain_text"  # 400 can't parse entities: send the same text without formatting
-    SPLIT = "split"  # 400 message is too long: send it in two halves
-    MIGRATE = "migrate"  # the group became a supergroup: store the new id and send there
-    DROP_THREAD = "drop_thread"  # the forum topic is gone: send to the chat's general topic
-    DEACTIVATE = "deactivate"  # 403 blocked or kicked, 400 chat not found: stop sending to that chat
-    DEFER = "defer"  # network trouble, or a wait longer than allowed: keep it for the next pass
-    FAIL = "fail"  # any other 400: record the reason; resending would fail the same way
-
-
-_DEACTIVATING = (
-    "chat not found",
-    "bot was kicked",
-    "not enough rights",
-    "have no rights",
-    "chat_write_forbidden",
-)
-
-
-def action_for(exc: BaseException) -> Action:
-    """The one place where a Telegram error becomes an action (429s are waited out in `FloodLimiter`)."""
-    if isinstance(exc, ChatMigrated):
-        return Action.MIGRATE
-    if isinstance(exc, Forbidden):
-        return Action.DEACTIVATE
-    if isinstance(exc, BadRequest):
-        message = exc.message.lower()
-        if "can't parse entities" in message or "can't find end tag" in message:
-            return Action.PLAIN_TEXT
-        if "too long" in message:
-            return Action.SPLIT
-        if "thread not found" in message or "topic_closed" in message or "topic_deleted" in message:
-            return Action.DROP_THREAD
-        if any(marker in message for marker in _DEACTIVATING):
-            return Action.DEACTIVATE
-        return Action.FAIL
-    if isinstance(exc, RetryAfter | RetryTooLong | NetworkError):
-        return Action.DEFER
-    return Action.FAIL
-
-
-def retry_delay(exc: DeliveryError, attempts: int) -> timedelta:
-    """How long a deferred delivery waits: what a long 429 asked for, else backoff on the attempts so far."""
-    cause = exc.__cause__
-    if isinstance(cause, RetryTooLong):
-        return timedelta(seconds=cause.seconds)
-    backoff: timedelta = OUTAGE_BACKOFF * 2 ** min(10, max(0, attempts - 1))
-    return min(backoff, MAX_BACKOFF)
-
-
-class DeliveryError(Exception):
-    """A part could not be delivered; `action` says what was done about it."""
-
-    def __init__(self, action: Action, reason: str) -> None:
-        super().__init__(reason)
-        self.action = action
-        self.reason = reason
 
 
 @dataclass
@@ -143,21 +76,6 @@ class PassReport:
     def count(self, outcome: str) -> int:
         """How many deliveries ended so."""
         return self.outcomes.get(outcome, 0)
-
-
-def halve(text: str, html_mode: bool) -> list[str] | None:
-    """Two messages from one too long: at the blank line (else line break) nearest the middle."""
-    middle = len(text) // 2
-    for separator in ("\n\n", "\n"):
-        cuts = [i for i in range(len(text)) if text.startswith(separator, i)]
-        if cuts:
-            cut = min(cuts, key=lambda i: abs(i - middle))
-            first, second = text[:cut].strip(), text[cut + len(separator) :].strip()
-            if first and second:
-                return [first, second]
-    if html_mode or len(text) < 2:
-        return None  # our HTML always has line breaks between tags; without them, only plain text is cut
-    return [text[:middle], text[middle:]]
 
 
 class Deliverer:

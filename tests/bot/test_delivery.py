@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import Action, action_for
+from bot.delivery_actions import Action, action_for
 from bot.ratelimit import FloodLimiter
 from bot.telegram_bot import deliverer_of
 from crawler.storage import Store
