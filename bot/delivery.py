@@ -34,7 +34,7 @@ from telegram.error import ChatMigrated, NetworkError, TelegramError
 
 from bot.delivery_actions import Action, DeliveryError, action_for, halve, retry_delay
 from bot.prepare import ChatView, DigestMaker, daily_key, next_due, window_start
-from bot.ratelimit import RetryTooLong
+from bot.ratelimit import FloodLimiter, RetryTooLong
 from bot.render import plain_text
 from crawler.config import Settings
 from crawler.storage import Chat, Store, utcnow
@@ -106,6 +106,9 @@ class Deliverer:
         bot_settings = settings.bot
         pace = math.ceil(bot_settings.overall_per_second / bot_settings.per_chat_per_second)
         self.workers = workers or max(2, min(256, pace + bot_settings.concurrent_sends))
+        limiter = getattr(bot, "rate_limiter", None)
+        if isinstance(limiter, FloodLimiter):  # however the bot was built, the SIGKILL bound holds
+            limiter.cap_in_flight(bot_settings.concurrent_sends)
         self.clock = clock
         self.messages_sent = 0
         self._stopping = asyncio.Event()

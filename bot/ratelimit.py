@@ -132,6 +132,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         self.throttled_requests = 0
         self.throttled_seconds = 0.0  # time from taking slots to Telegram's answer, summed
 
+    def cap_in_flight(self, limit: int) -> None:
+        """At most `limit` requests on the wire at once (the tighter cap wins); call before sending."""
+        if self._in_flight is None or limit < self._in_flight.limit:
+            self._in_flight = SlotWindow(limit, 0.0)
+
     async def initialize(self) -> None:
         """Nothing to set up."""
 

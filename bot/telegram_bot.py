@@ -236,7 +236,6 @@ def build_application(
         bot_settings.overall_per_second,
         bot_settings.per_chat_per_second,
         bot_settings.per_group_per_minute,
-        max_in_flight=bot_settings.concurrent_sends,
         max_retry_after=bot_settings.max_retry_after,
     )
     application = (

@@ -32,7 +32,6 @@ async def send_due(settings: Settings, store: Store) -> str:
         settings.bot.overall_per_second,
         settings.bot.per_chat_per_second,
         settings.bot.per_group_per_minute,
-        max_in_flight=settings.bot.concurrent_sends,
         max_retry_after=settings.bot.max_retry_after,
     )
     bot: ExtBot[int] = ExtBot(
