@@ -408,4 +408,8 @@ class Daemon:
         return outcome.summary()
 
     async def _send_admin(self, chat_id: int, text: str) -> None:
-        await self.app.bot.send_message(chat_id, text)
+        # Through the delivery records like every other bulk send; the key makes a retry not resend.
+        key = f"{utcnow():%Y%m%d%H}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        outcome = await self.deliverer.notify(chat_id, text, key)
+        if outcome != "sent":
+            raise RuntimeError(f"admin notice not delivered ({outcome})")

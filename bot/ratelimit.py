@@ -1,14 +1,17 @@
-"""Telegram's flood limits, kept on our side, and 429s waited out rather than dropped.
+"""Telegram's flood limits, kept on our side, and 429s sat out by the chat they were for.
 
 PTB's `AIORateLimiter` leaves private chats unlimited, lets a leaky bucket burst past the overall limit, and
-retries nothing by default. `FloodLimiter` is a `BaseRateLimiter` with three kinds of windows (overall per
-second, per chat per second, per group or channel per minute). A window of N per period has N slots; a
-message holds a slot from before it is sent until `period` seconds after Telegram answered. Telegram sees
-each message somewhere between those two moments, so however late a request reaches it, no period there
-ever holds more than N: network and event-loop jitter cost a little speed instead of 429s.
+retries nothing by default. `FloodLimiter` is a `BaseRateLimiter` with four kinds of windows: overall per
+second, per chat per second, per group or channel per minute, and messages on the wire at once. A window
+of N per period has N slots; a message holds a slot from before it is sent until `period` seconds after
+Telegram answered. Telegram sees each message somewhere between those two moments, so however late a
+request reaches it, no period there ever holds more than N. A message takes the slots of all its windows
+at once, so one waiting for its own chat holds nothing another chat needs: a chat's limit delays only it.
 
-A `RetryAfter` pauses every request for `retry_after` seconds, however long, then the same request is
-retried. The wait is injectable (`sleep`) so tests need not sleep for an hour.
+A `RetryAfter` pauses the chat it was for (every chat only when several chats meet 429s within a second, or
+the request had no chat: Telegram's overall flood), then the request is retried. A wait longer than
+`max_retry_after`, or a chat still paused for longer than that, raises `RetryTooLong` at once, and the
+caller defers the message instead of holding a sender. Waits are injectable (`sleep`, `clock`) for tests.
 """
 
 from __future__ import annotations
@@ -93,8 +96,12 @@ def window_for(rate: float, period: float) -> SlotWindow:
     return SlotWindow(1, period / rate)
 
 
+GLOBAL_FLOOD_CHATS = 3  # 429s for this many chats within a second: Telegram throttles the whole bot
+GLOBAL_FLOOD_WINDOW = 1.0
+
+
 class FloodLimiter(BaseRateLimiter[int]):
-    """Overall, per-chat and per-group windows, and a pause of every request on a 429."""
+    """Overall, per-chat, per-group and in-flight windows; a 429 pauses its chat (all chats on a flood)."""
 
     def __init__(
         self,
@@ -102,26 +109,33 @@ class FloodLimiter(BaseRateLimiter[int]):
         per_chat_per_second: float = 1.0,
         per_group_per_minute: float = 20.0,
         *,
-        max_retry_after: float = 86400.0,
+        max_in_flight: int | None = None,
+        max_retry_after: float = 30.0,
         sleep: Sleep | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._overall = window_for(overall_per_second, 1.0)
+        self._in_flight = SlotWindow(max_in_flight, 0.0) if max_in_flight else None
         self._per_chat = per_chat_per_second
         self._per_group = per_group_per_minute
         self._chats: dict[int | str, SlotWindow] = {}
         self._groups: dict[int | str, SlotWindow] = {}
+        self._paused: dict[int | str | None, float] = {}  # chat (None: every chat) -> paused until
+        self._floods: deque[tuple[float, int | str | None]] = deque()
         self._max_retry_after = max_retry_after
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock
         self._freed = asyncio.Condition()
-        self._resume = asyncio.Event()
-        self._resume.set()
-        self._pausing = 0
         self.retries = 0
         self.waited = 0.0
+        self.global_pauses = 0
         self.throttled_requests = 0
         self.throttled_seconds = 0.0  # time from taking slots to Telegram's answer, summed
+
+    def cap_in_flight(self, limit: int) -> None:
+        """At most `limit` requests on the wire at once (the tighter cap wins); call before sending."""
+        if self._in_flight is None or limit < self._in_flight.limit:
+            self._in_flight = SlotWindow(limit, 0.0)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -132,11 +146,28 @@ class FloodLimiter(BaseRateLimiter[int]):
     def windows(self, chat_id: int | str | None) -> list[SlotWindow]:
         """The windows a message to this chat counts in (groups and channels have negative ids)."""
         windows = [self._overall]
+        if self._in_flight is not None:
+            windows.append(self._in_flight)
         if chat_id is not None:
-            windows.append(self._window(self._chats, chat_id, self._per_chat, 1.0))
+            # One message per 1/rate seconds, never two to one chat on the wire at once.
+            windows.append(self._window(self._chats, chat_id, 1.0, 1.0 / self._per_chat))
             if isinstance(chat_id, str) or chat_id < 0:
                 windows.append(self._window(self._groups, chat_id, self._per_group, 60.0))
         return windows
+
+    def paused_for(self, chat_id: int | str | None) -> float:
+        """Seconds this chat (or, with None, every chat) must still wait after a 429."""
+        now = self._clock()
+        until = max(self._paused.get(None, 0.0), self._paused.get(chat_id, 0.0) if chat_id is not None else 0)
+        return max(0.0, until - now)
+
+    async def _sit_out_pause(self, chat_id: int | str | None) -> None:
+        wait = self.paused_for(chat_id)
+        if wait > self._max_retry_after:
+            raise RetryTooLong(wait)
+        if wait > 0:  # once: a 429 that comes meanwhile sets a new pause, sat out on the retry
+            self.waited += wait
+            await self._sleep(wait)
 
     async def _acquire(self, windows: list[SlotWindow]) -> None:
         # Take the slots of all windows at once, so none is held (and wasted) while waiting for another.
@@ -169,15 +200,19 @@ class FloodLimiter(BaseRateLimiter[int]):
             window = table[key] = window_for(rate, period)
         return window
 
-    async def _pause(self, seconds: float) -> None:
-        self._pausing += 1
-        self._resume.clear()
-        try:
-            await self._sleep(seconds)
-        finally:
-            self._pausing -= 1
-            if not self._pausing:
-                self._resume.set()
+    def _pause(self, chat_id: int | str | None, seconds: float) -> None:
+        """Pause the chat; every chat when the 429s of the last second span several chats."""
+        now = self._clock()
+        until = now + seconds + 0.1
+        self._paused[chat_id] = max(self._paused.get(chat_id, 0.0), until)
+        self._floods.append((now, chat_id))
+        while self._floods and self._floods[0][0] < now - GLOBAL_FLOOD_WINDOW:
+            self._floods.popleft()
+        if chat_id is None or len({c for _, c in self._floods}) >= GLOBAL_FLOOD_CHATS:
+            self.global_pauses += 1
+            self._paused[None] = max(self._paused.get(None, 0.0), until)
+        for key in [k for k, t in self._paused.items() if t <= now]:
+            del self._paused[key]
 
     async def process_request(
         self,
@@ -188,11 +223,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSON:
-        """Throttle message-sending calls, then call; on a 429 pause everything, wait, and retry."""
+        """Throttle message-sending calls, then call; on a 429 pause that chat, wait, and retry."""
         chat_id = _chat_key(data.get("chat_id"))
-        windows = self.windows(chat_id) if endpoint.startswith(THROTTLED_PREFIXES) else []
+        throttled = endpoint.startswith(THROTTLED_PREFIXES)
+        windows = self.windows(chat_id) if throttled else []
         while True:
-            await self._resume.wait()
+            await self._sit_out_pause(chat_id if throttled else None)
             if windows:
                 await self._acquire(windows)
             started = self._clock()
@@ -200,14 +236,16 @@ class FloodLimiter(BaseRateLimiter[int]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
+                self._pause(chat_id if throttled else None, seconds)
                 if seconds > self._max_retry_after:
                     raise RetryTooLong(seconds) from exc
                 self.retries += 1
-                self.waited += seconds
                 logger.warning(
-                    "Telegram flood control on %s: waiting %.0f s, then retrying", endpoint, seconds
+                    "Telegram flood control on %s to %s: waiting %.0f s",
+                    endpoint,
+                    chat_id,
+                    seconds,
                 )
-                await self._pause(seconds + 0.1)
             finally:
                 if windows:
                     self.throttled_requests += 1

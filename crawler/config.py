@@ -152,7 +152,23 @@ class BotSettings(_Section):
     per_chat_per_second: float = Field(1.0, gt=0, description="Messages per second to one chat.")
     per_group_per_minute: float = Field(20.0, gt=0, description="Messages per minute to a group or channel.")
     max_retry_after: float = Field(
-        86400.0, gt=0, description="Longest 429 wait honoured, seconds (Telegram's own figure is used)."
+        30.0,
+        gt=0,
+        description="Longest 429 wait a send sits out, seconds; a longer one defers that chat's delivery "
+        "to a later pass instead of holding a sender.",
+    )
+    concurrent_sends: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Messages on the wire at once, over all chats. After a hard kill at most this many "
+        "parts (one per chat) can reach a chat twice: a message Telegram took whose answer never came back.",
+    )
+    delivery_lease_seconds: float = Field(
+        60.0,
+        ge=5,
+        description="How long a sender's claim on a delivery lasts unless renewed; the deliveries of a "
+        "sender that died come back after it.",
     )
     poll_timeout: float = Field(10.0, ge=0, description="Long-polling timeout of getUpdates, seconds.")
     concurrent_updates: int = Field(

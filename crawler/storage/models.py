@@ -268,8 +268,14 @@ class Delivery(Base):
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the sender holding it, so two never send
+    # Where the messages go, decided when the delivery is begun (the asking topic for /digest, the
+    # subscribed topic for a scheduled digest); a migrated group or a deleted topic moves it.
+    target_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the lease token of the one sending task
     claimed_until: Mapped[datetime | None]
+    sending_part: Mapped[int | None] = mapped_column(Integer)  # its request may be on the wire
+    not_before: Mapped[datetime | None]  # deferred (outage, long 429): not retried before this
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

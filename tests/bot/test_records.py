@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from crawler.storage import Store
+from crawler.storage.deliveries import Lease
 from tests.bot.conftest import add_article, subscribe_chat
 
 NOW = datetime.now(UTC)
@@ -31,20 +32,26 @@ def test_only_one_sender_holds_a_delivery(db_url: str) -> None:
     with Store(db_url) as store:
         pk = subscribe_chat(store, 1)
         delivery, _ = store.deliveries.begin(pk, "k", ["a", "b", "c"])
-        held = store.deliveries.claim(delivery.id, "one", NOW + timedelta(minutes=5), now=NOW)
+        held = store.deliveries.claim(delivery.id, Lease("one", NOW + timedelta(minutes=5)), now=NOW)
         assert held is not None and held.attempts == 1
-        assert store.deliveries.claim(delivery.id, "two", NOW + timedelta(minutes=5), now=NOW) is None
+        assert store.deliveries.claim(delivery.id, Lease("two", NOW + timedelta(minutes=5)), now=NOW) is None
+        # Not even the same token takes a live lease again: a lease belongs to one task.
+        assert store.deliveries.claim(delivery.id, Lease("one", NOW + timedelta(minutes=5)), now=NOW) is None
         # The hold lapses, or is released for a sender known to be gone.
         later = NOW + timedelta(minutes=6)
-        assert store.deliveries.claim(delivery.id, "two", later + timedelta(minutes=5), now=later) is not None
+        two = Lease("two", later + timedelta(minutes=5))
+        assert store.deliveries.claim(delivery.id, two, now=later) is not None
+        assert not store.deliveries.sending(delivery.id, 0, Lease("one", later))  # the old holder lost it
+        assert store.deliveries.sending(delivery.id, 0, two)
         assert store.deliveries.release_claims("two") == 1
-        store.deliveries.part_sent(delivery.id, 0, [10], NOW)
-        store.deliveries.part_sent(delivery.id, 0, [10], NOW)  # a repeat does not skip a part
-        store.deliveries.part_sent(delivery.id, 2, [12], NOW)  # nor does a jump
+        store.deliveries.part_sent(delivery.id, 0, [10])
+        store.deliveries.part_sent(delivery.id, 0, [10])  # a repeat does not skip a part
+        store.deliveries.part_sent(delivery.id, 2, [12])  # nor does a jump
         got = store.deliveries.get(delivery.id)
         assert got is not None and got.parts_sent == 1 and got.message_ids == [10]
+        assert got.sending_part is None
         store.deliveries.finish(delivery.id, "sent")
-        assert store.deliveries.claim(delivery.id, "three", later, now=later) is None
+        assert store.deliveries.claim(delivery.id, Lease("three", later), now=later) is None
         assert [d.id for d in store.deliveries.unfinished()] == []
         counts = store.deliveries.counts_since(NOW - timedelta(hours=1))
         assert counts["sent"] == 1 and counts["pending"] == 0

@@ -4,7 +4,10 @@ Tests (and the fan-out benchmark) build a small world of users and chats, act as
 press a button, forward a channel post), and read back what the bot sent. It answers like Telegram: HTML
 validated into entities, the 4096-character limit counted after parsing, long-polled `getUpdates` with
 offsets, and Telegram's error bodies: 429 with `retry_after` when a test-set rate is exceeded, 403 for a bot
-blocked or kicked, 400 for bad entities, too long, chat not found, and a group migrated to a supergroup.
+blocked or kicked, 400 for bad entities, too long, chat not found, and a group migrated to a supergroup,
+5xx during an outage (`outage()`). Every request is logged with its arrival and answer times (`log`); a
+test can add latency to sendMessage answers (`latency`) or hold them on the wire (`hold_answers()`), and
+read how many requests were in flight at a moment (`in_flight_sends()`).
 
     api = FakeTelegram()
     await api.start()
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
@@ -33,10 +37,12 @@ from tests.fakes.telegram_world import (
     FakeChat,
     FakeUser,
     Limits,
+    RequestRecord,
     SentMessage,
     Window,
     bad_entities,
     retry_after,
+    server_error,
     too_long,
 )
 
@@ -48,9 +54,11 @@ __all__ = [
     "FakeTelegram",
     "FakeUser",
     "Limits",
+    "RequestRecord",
     "SentMessage",
     "bad_entities",
     "retry_after",
+    "server_error",
     "too_long",
 ]
 
@@ -88,6 +96,12 @@ class FakeTelegram(BotApiMethods):
         self.errors: Counter[int] = Counter()
         self.limited: Counter[str] = Counter()  # which limit answered 429: all, chat, group
         self.faults: dict[int, deque[ApiError | None]] = defaultdict(deque)
+        self.log: list[RequestRecord] = []  # every request, in arrival order
+        self._open: set[int] = set()  # indexes into `log` of requests not answered yet
+        self.latency: tuple[float, float] | None = None  # sendMessage answers wait a random time in this
+        self.outage_code: int | None = None  # while set, every sendMessage is answered with this 5xx
+        self._answers_open = asyncio.Event()
+        self._answers_open.set()
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._callback_ids = itertools.count(1)
@@ -119,6 +133,7 @@ class FakeTelegram(BotApiMethods):
     async def close(self) -> None:
         """Stop listening."""
         self._closing = True
+        self.release_answers()
         await self._notify()  # long polls answer at once instead of holding the shutdown
         if self._runner is not None:
             await self._runner.cleanup()
@@ -132,14 +147,51 @@ class FakeTelegram(BotApiMethods):
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._error(ApiError(404, "Not Found: method not found"))
+        params = await _params(request)
+        chat = params.get("chat_id")
+        record = RequestRecord(method, int(chat) if isinstance(chat, int) else None, self.clock())
+        index = len(self.log)
+        self.log.append(record)
+        self._open.add(index)
         try:
-            result = await handler(await _params(request))
+            if self.outage_code is not None and method == "sendMessage":
+                raise server_error(self.outage_code)
+            result = await handler(params)
+            if method == "sendMessage":
+                record.message_id = int(result["message_id"])
+                await self._answer_later()
         except ApiError as exc:
+            record.status = exc.code
             return self._error(exc)
         finally:
+            record.answered = self.clock()
+            self._open.discard(index)
             async with self._changed:
                 self._changed.notify_all()
+        record.status = 200
         return web.json_response({"ok": True, "result": result})
+
+    async def _answer_later(self) -> None:
+        # The message is stored; its answer takes a network's time, or waits while answers are held.
+        if self.latency is not None:
+            await asyncio.sleep(random.uniform(*self.latency))
+        await self._answers_open.wait()
+
+    def hold_answers(self) -> None:
+        """From now on, sendMessage calls are taken (the message is stored) but not answered: on the wire."""
+        self._answers_open.clear()
+
+    def release_answers(self) -> None:
+        """Answer the held calls (to whoever still listens) and stop holding."""
+        self._answers_open.set()
+
+    def outage(self, code: int | None = 502) -> None:
+        """Answer every sendMessage with this 5xx until called with None."""
+        self.outage_code = code
+
+    def in_flight_sends(self) -> list[RequestRecord]:
+        """sendMessage requests received and not answered yet."""
+        return [self.log[i] for i in sorted(self._open) if self.log[i].method == "sendMessage"]
 
     def _error(self, exc: ApiError) -> web.Response:
         self.errors[exc.code] += 1

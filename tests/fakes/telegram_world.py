@@ -121,9 +121,31 @@ class Window:
         return max(1, math.ceil(self.stamps[0] + self.period - now))
 
 
+def server_error(code: int = 502) -> ApiError:
+    """5xx: Telegram's side failed (Bad Gateway during an outage, Internal Server Error)."""
+    return ApiError(code, "Bad Gateway" if code == 502 else "Internal Server Error")
+
+
+@dataclass
+class RequestRecord:
+    """One request the stand-in received: what, for which chat, when it arrived and was answered."""
+
+    method: str
+    chat_id: int | None
+    arrived: float
+    answered: float | None = None
+    status: int = 0
+    message_id: int | None = None  # the message it stored (sendMessage that Telegram took)
+
+
 @dataclass
 class Limits:
-    """Flood limits the stand-in enforces with 429s; None switches one off."""
+    """Flood limits the stand-in enforces with 429s, as Telegram documents them; None switches one off.
+
+    Telegram's FAQ: no more than one message per second in a chat, no more than 20 messages per minute in a
+    group, and about 30 messages per second overall for bulk notifications. A message refused with 429 is
+    not counted; `retry_after` is the whole seconds until the window has room.
+    """
 
     overall_per_second: float | None = None
     per_chat_per_second: float | None = None
