@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ClassVar
@@ -18,6 +19,12 @@ from typing import Any, ClassVar
 from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
 
 logger = logging.getLogger(__name__)
+
+
+def ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the crawl process, which stops the pool itself (a worker that took
+    the terminal's SIGINT would die mid-page and break the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def warm_up(context: AnalysisContext | None) -> bool:
@@ -41,7 +48,9 @@ class PagePool:
         if processes > 1:
             # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
             context_kind = multiprocessing.get_context("forkserver")
-            self.executor = ProcessPoolExecutor(processes, mp_context=context_kind)
+            self.executor = ProcessPoolExecutor(
+                processes, mp_context=context_kind, initializer=ignore_interrupts
+            )
             self.warming: list[Future[bool]] = [
                 self.executor.submit(warm_up, context) for _ in range(processes)
             ]

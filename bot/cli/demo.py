@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from bot.cli import main
-from bot.cli.common import config_option, configure_logging
+from bot.cli.common import check_output_file, config_option, configure_logging
 from bot.cli.crawl import live_progress, print_summary
 from bot.cli.findings import print_findings
 from crawler.config import ConfigError, Settings, load_settings
@@ -69,6 +69,8 @@ def demo(
       seedwatch demo --lang zh --html digest.html
       seedwatch demo --keep demo-data     # then: seedwatch export --db sqlite:///demo-data/demo.db
     """
+    if html_file is not None:
+        check_output_file(html_file, "--html")
     console = Console()
     with tempfile.TemporaryDirectory(prefix="seedwatch-demo-") as scratch:
         folder = Path(keep) if keep else Path(scratch)
