@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from twisted.python.failure import Failure
 
 from crawler import signals as our_signals
 from crawler.config import Settings
@@ -179,7 +180,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         progress.duplicate += 1
         changed()
 
-    for handler, signal in (
+    for handler, signal_ in (
         (source_done, our_signals.source_succeeded),
         (source_failed, our_signals.source_failed),
         (page_failed, our_signals.page_failed),
@@ -187,7 +188,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         (item_scraped, signals.item_scraped),
         (item_dropped, signals.item_dropped),
     ):
-        crawler.signals.connect(handler, signal=signal, weak=False)
+        crawler.signals.connect(handler, signal=signal_, weak=False)
 
 
 def run_crawl(
@@ -206,61 +207,18 @@ def run_crawl(
     """
     if join_run is not None and not settings.redis_url:
         raise CrawlSetupError("joining a crawl as a worker needs a shared frontier: set redis_url")
-    try:
-        store = Store(settings.database)
-    except StorageError as exc:
-        raise CrawlSetupError(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL") from None
-    try:
-        registered = register_sources(store, sources)
-        if join_run is None:
-            run_id = store.runs.start(trigger=trigger, pid=os.getpid(), sources_total=len(registered))
-        else:
-            run_id = join_run
-            joined = store.runs.get(join_run)
-            if joined is None or joined.status != "running":
-                raise CrawlSetupError(f"crawl run #{join_run} is not running; nothing to join")
-    except StorageError as exc:
-        store.close()
-        raise CrawlSetupError(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL") from None
-    if settings.redis_url:
-        try:
-            check_frontier(settings.redis_url)
-        except FrontierError as exc:
-            if join_run is None:
-                store.runs.finish(run_id, "failed", str(exc))
-            store.close()
-            raise FrontierError(f"crawl run #{run_id} failed: {exc}") from None
+    store, registered, run_id = _open_run(settings, sources, trigger, join_run)
     progress = progress or Progress()
     progress.sources_total = len(registered)
     status, error = "completed", None
     spider_errors: list[str] = []
     process: _CrawlProcess | None = None
     try:
-        # Scrapy's logging set-up resets its own loggers to DEBUG; keep the levels our entry point chose.
-        levels = {name: logging.getLogger(name).level for name in ("scrapy", "twisted")}
-        process = _CrawlProcess(scrapy_settings(settings, run_id, worker=join_run is not None))
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
-        groups: dict[type, list[SourceSpec]] = {}
-        if settings.redis_url:
-            # Every spider runs, so every shared queue has a consumer in every process.
-            groups = {cls: [] for cls in dict.fromkeys(SPIDER_FOR_KIND.values())}
-        for spec in registered:
-            groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
-        for spider_cls, group in groups.items():
-            crawler = process.create_crawler(spider_cls)
-            _connect_progress(crawler, progress, on_progress)
-            finished = process.crawl(
-                crawler,
-                sources=group,
-                max_items=settings.crawl.max_items_per_source,
-                max_age_days=settings.crawl.max_age_days,
-                extract_processes=settings.crawl.extract_processes,
-            )
-            finished.addErrback(_keep_spider_error, spider_errors, spider_cls.name)
+        process = _crawl_process(settings, run_id, join_run is not None)
+        _add_spiders(process, settings, registered, progress, on_progress, spider_errors)
         process.start()
     except KeyboardInterrupt:
-        status, error = "interrupted", "stopped by the user (SIGINT)"
+        status, error = "interrupted", "stopped by the user (SIGINT); what was stored is kept"
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         logger.exception("crawl run %s failed", run_id)
@@ -280,6 +238,74 @@ def run_crawl(
     return summary
 
 
+def _open_run(
+    settings: Settings, sources: Sequence[SourceSpec], trigger: str, join_run: int | None
+) -> tuple[Store, list[SourceSpec], int]:
+    """Register the sources and open the run (or check the one to join); its frontier must answer."""
+    try:
+        store = Store(settings.database)
+    except StorageError as exc:
+        raise CrawlSetupError(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL") from None
+    try:
+        registered = register_sources(store, sources)
+        if join_run is None:
+            run_id = store.runs.start(trigger=trigger, pid=os.getpid(), sources_total=len(registered))
+        else:
+            run_id = join_run
+            joined = store.runs.get(join_run)
+            if joined is None or joined.status != "running":
+                store.close()
+                raise CrawlSetupError(f"crawl run #{join_run} is not running; nothing to join")
+    except StorageError as exc:
+        store.close()
+        raise CrawlSetupError(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL") from None
+    if settings.redis_url:
+        try:
+            check_frontier(settings.redis_url)
+        except FrontierError as exc:
+            if join_run is None:
+                store.runs.finish(run_id, "failed", str(exc))
+            store.close()
+            raise FrontierError(f"crawl run #{run_id} failed: {exc}") from None
+    return store, registered, run_id
+
+
+def _crawl_process(settings: Settings, run_id: int, worker: bool) -> _CrawlProcess:
+    # Scrapy's logging set-up resets its own loggers to DEBUG; keep the levels our entry point chose.
+    levels = {name: logging.getLogger(name).level for name in ("scrapy", "twisted")}
+    process = _CrawlProcess(scrapy_settings(settings, run_id, worker=worker))
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    return process
+
+
+def _add_spiders(
+    process: _CrawlProcess,
+    settings: Settings,
+    registered: Sequence[SourceSpec],
+    progress: Progress,
+    on_progress: Callable[[Progress], None] | None,
+    spider_errors: list[str],
+) -> None:
+    groups: dict[type, list[SourceSpec]] = {}
+    if settings.redis_url:
+        # Every spider runs, so every shared queue has a consumer in every process.
+        groups = {cls: [] for cls in dict.fromkeys(SPIDER_FOR_KIND.values())}
+    for spec in registered:
+        groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
+    for spider_cls, group in groups.items():
+        crawler = process.create_crawler(spider_cls)
+        _connect_progress(crawler, progress, on_progress)
+        finished = process.crawl(
+            crawler,
+            sources=group,
+            max_items=settings.crawl.max_items_per_source,
+            max_age_days=settings.crawl.max_age_days,
+            extract_processes=settings.crawl.extract_processes,
+        )
+        finished.addErrback(_keep_spider_error, spider_errors, str(getattr(spider_cls, "name", "")))
+
+
 def _stop_reactor_threads() -> None:
     """Stop the reactor's thread pool if its shutdown did not: its threads are not daemons, and one
     left waiting keeps the process alive after an interrupted crawl."""
@@ -290,10 +316,10 @@ def _stop_reactor_threads() -> None:
         pool.stop()
 
 
-def _keep_spider_error(failure: Any, errors: list[str], spider: str) -> None:
+def _keep_spider_error(failure: Failure, errors: list[str], spider: str) -> None:
     """A spider that could not run (its frontier lost, a component failing): one line, no traceback."""
     exc = failure.value
-    cause = exc.__cause__ or exc.__context__
+    cause = exc.__cause__ or exc.__context__ if exc is not None else None
     reason = f"{type(exc).__name__}: {exc}"
     if cause is not None:
         reason = f"{type(cause).__name__}: {' '.join(str(cause).split())}"
@@ -307,7 +333,10 @@ def _every_source_failed(store: Store, run_id: int) -> tuple[str, str] | None:
     if run is None or run.sources_total == 0 or run.sources_failed < run.sources_total:
         return None
     reasons = sorted({e.reason for e in store.runs.errors(run_id) if e.scope == "source"})
-    return "failed", f"every source failed ({run.sources_failed} of {run.sources_total}: {', '.join(reasons)})"
+    return (
+        "failed",
+        f"every source failed ({run.sources_failed} of {run.sources_total}: {', '.join(reasons)})",
+    )
 
 
 def summarize(store: Store, run_id: int) -> CrawlSummary:
