@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -67,6 +71,30 @@ def no_process_left_behind() -> Iterator[None]:
             continue
     psutil.wait_procs(left, timeout=5)
     pytest.fail(f"{len(described)} process(es) outlived the test session: " + "; ".join(described))
+
+
+def end_process_group(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process started with `start_new_session=True` and everything in its group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen[Any]]]:
+    """Start a command in a process group of its own; the whole group is killed when the test ends
+    (a crawl's page workers included, which a kill of the crawl alone would orphan)."""
+    started: list[subprocess.Popen[Any]] = []
+
+    def start(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        end_process_group(process)
 
 
 def _port_open(host: str, port: int) -> bool:
