@@ -285,7 +285,9 @@ class CrawlSupervisor:
                     self.store.daemon.close_run(run.id, "interrupted", detail, running_only=False)
             elif run.status == "running":
                 self.store.daemon.close_run(run.id, "failed", detail or "ended without closing its run")
-            elif status == "completed" and run.status == "failed":
+            elif status in ("completed", "crashed") and run.status == "failed":
+                # The crawl closed its run as failed (every source failed, its frontier unreachable)
+                # and exited 1: the run says why better than the exit status does.
                 status, detail = "failed", run.error or "the crawl failed"
         if status == "completed" and not runs:
             status = "nothing_due"

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bot.cli import main
 from bot.cli.common import check_output_file, config_option, configure_logging
-from bot.cli.crawl import live_progress, print_summary
+from bot.cli.crawl import exit_for, live_progress, print_summary
 from bot.cli.findings import print_findings
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.demo import DemoSiteProcess
@@ -97,6 +97,8 @@ def demo(
             except CrawlSetupError as exc:
                 raise click.ClickException(str(exc)) from None
         print_summary(console, summary)
+        if summary.status == "interrupted":
+            exit_for(summary)
         print_findings(console, settings, lang or settings.bot.default_lang, html_file)
         if keep:
             console.print(f"The demo database is kept: --db sqlite:///{database}")
