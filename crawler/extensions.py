@@ -78,8 +78,9 @@ class CrawlRecorder:
     def spider_opened(self) -> None:
         self.store = Store(self.database_url)
 
-    def spider_closed(self) -> None:
-        self.record_failed_pages()
+    def spider_closed(self, reason: str = "finished") -> None:
+        if reason == "finished":  # a crawl cut short has not seen all its pages
+            self.record_failed_pages()
         self.flush()
         if self.store is not None:
             self.store.close()
@@ -219,7 +220,7 @@ class FrontierKeepAlive:
         settings = seedwatch_settings(crawler)
         run_id = crawler.settings.get("SEEDWATCH_RUN_ID")
         if not crawler.settings.getbool("SEEDWATCH_WORKER") or run_id is None:
-            raise NotConfigured("only workers of a shared frontier wait for their run")
+            raise NotConfigured  # only workers of a shared frontier wait for their run (said quietly)
         extension = cls(settings.database, int(run_id))
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         return extension
