@@ -74,7 +74,10 @@ def demo(
     console = Console()
     with tempfile.TemporaryDirectory(prefix="seedwatch-demo-") as scratch:
         folder = Path(keep) if keep else Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot create {keep!r}: {exc.strerror}", param_hint="--keep") from None
         database = folder / "demo.db"
         if database.exists():
             database.unlink()

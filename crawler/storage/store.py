@@ -74,7 +74,9 @@ def create_db_engine(url: str, *, must_exist: bool = False) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             path = Path(database).expanduser()
-            if must_exist and not path.is_file():
+            if must_exist and path.is_dir():
+                raise MissingDatabase(f"{path} is a folder, not a database file")
+            if must_exist and not path.exists():
                 raise MissingDatabase(f"no database at {path}: nothing has been crawled into it")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
