@@ -150,7 +150,10 @@ def _fitting(body: bytes, codec: str) -> str | None:
     single-byte charset (mojibake such as "Ã©" or "â€™")."""
     if codec not in UTF8_NAMES and _single_byte(codec) and _is_utf8_with_multibyte(body):
         return None
-    text = body.decode(codec, "replace")
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError:
+        text = body.decode(codec, "replace")
     bad = text.count("\ufffd")
     if bad < MIN_REPLACEMENTS or bad <= MAX_REPLACEMENT_SHARE * len(text):
         return text
