@@ -14,6 +14,7 @@ Errors::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -135,6 +136,7 @@ class CrawlSummary:
     counts: dict[str, int]
     errors: list[dict[str, Any]]
     sources: list[dict[str, Any]]
+    stopped_by: int | None = None  # the signal that interrupted the crawl (SIGINT, SIGTERM)
 
 
 def register_sources(store: Store, sources: Sequence[SourceSpec]) -> list[SourceSpec]:
@@ -235,6 +237,11 @@ def run_crawl(
             store.runs.finish(run_id, status, error)
     summary = summarize(store, run_id)
     store.close()
+    if join_run is not None and status != "completed":  # how this worker ended, not the run it joined
+        summary = dataclasses.replace(summary, status=status, error=error)
+    if status == "interrupted":
+        signum = process.stopped_by if process is not None else None
+        summary = dataclasses.replace(summary, stopped_by=signum or signal.SIGINT)
     return summary
 
 

@@ -170,7 +170,7 @@ def crawl(
 
     Exits 0 when the run completed, even if some sources failed (they are listed); 1 when it could not
     run (bad configuration, unreachable database or Redis) or every source failed; 130 when stopped by
-    Ctrl-C (the run is recorded as interrupted; what was stored is kept).
+    Ctrl-C, 143 by SIGTERM (the run is recorded as interrupted; what was stored is kept).
     """
     configure_logging(settings, verbose)
     sources = [] if join is not None else choose_sources(settings, source_urls, source_files)
@@ -209,8 +209,9 @@ def exit_for(summary: CrawlSummary) -> None:
     """Stop with the run's outcome in one line and a non-zero status unless it completed."""
     if summary.status == "interrupted":
         click.echo(f"Interrupted: crawl run #{summary.run_id} {summary.error or 'was stopped'}", err=True)
-        raise click.exceptions.Exit(INTERRUPTED_EXIT)
-    if summary.status != "completed":
+        # 130 for Ctrl-C, 143 for SIGTERM: 128 + the signal, as a shell reports it.
+        raise click.exceptions.Exit(128 + summary.stopped_by if summary.stopped_by else INTERRUPTED_EXIT)
+    if summary.status not in ("completed", "running"):  # running: the run a worker joined goes on
         raise click.ClickException(
             f"crawl run #{summary.run_id} {summary.status}: {summary.error or 'see the log above'}"
         )
