@@ -285,8 +285,10 @@ class CrawlSupervisor:
                     self.store.daemon.close_run(run.id, "interrupted", detail, running_only=False)
             elif run.status == "running":
                 self.store.daemon.close_run(run.id, "failed", detail or "ended without closing its run")
-            elif status == "completed" and run.status == "failed":
-                status, detail = "failed", run.error or "the crawl failed"
+            elif status in ("completed", "crashed") and run.status in ("failed", "interrupted"):
+                # The crawl closed its run as failed (every source failed, its frontier unreachable) or
+                # interrupted (a signal) and exited non-zero: the run says why better than the status.
+                status, detail = run.status, run.error or f"the crawl {run.status}"
         if status == "completed" and not runs:
             status = "nothing_due"
         return CrawlOutcome(status, detail, [r.id for r in runs], code, process.pid, started)

@@ -2,14 +2,16 @@
 
 Source health (last success, last error and its reason, consecutive failures, ETag and Last-Modified),
 per-page errors with their specific reason, and the run's counters. Each write is its own transaction, so
-a crash loses nothing recorded before it.
+a crash loses nothing recorded before it. A source that answered but whose every page failed is failing
+too (recorded when its spider closes, once all its pages are in).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -29,22 +31,37 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class PageTally:
+    """How one source's pages did in this process: the feed's answer, pages stored or known, failures."""
+
+    url: str
+    failures_before: int | None = None  # set when the source answered in this process
+    ok: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+
+
 class CrawlRecorder:
     """Keeps source health, page errors and run counters in the database."""
 
     FLUSH_EVERY = 1.0  # seconds between writes of the run's counters
 
-    def __init__(self, database_url: str, run_id: int | None) -> None:
+    def __init__(self, database_url: str, run_id: int | None, judge_pages: bool = True) -> None:
         self.database_url = database_url
         self.run_id = run_id
         self.store: Store | None = None
         self.pending: Counter[str] = Counter()
         self.flushed_at = 0.0
+        # With a shared frontier, a source's pages are spread over processes: no one process sees all.
+        self.judge_pages = judge_pages
+        self.pages: defaultdict[int, PageTally] = defaultdict(lambda: PageTally(""))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
         settings = seedwatch_settings(crawler)
-        recorder = cls(settings.database, crawler.settings.get("SEEDWATCH_RUN_ID"))
+        recorder = cls(
+            settings.database, crawler.settings.get("SEEDWATCH_RUN_ID"), judge_pages=not settings.redis_url
+        )
         connect = crawler.signals.connect
         connect(recorder.spider_opened, signal=signals.spider_opened)
         connect(recorder.spider_closed, signal=signals.spider_closed)
@@ -61,11 +78,32 @@ class CrawlRecorder:
     def spider_opened(self) -> None:
         self.store = Store(self.database_url)
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str = "finished") -> None:
+        if reason == "finished":  # a crawl cut short has not seen all its pages
+            self.record_failed_pages()
         self.flush()
         if self.store is not None:
             self.store.close()
             self.store = None
+
+    def record_failed_pages(self) -> None:
+        """Sources that answered but whose every page failed are failing (reason and streak kept)."""
+        for source_id, tally in self.pages.items():
+            if not self.judge_pages or tally.failures_before is None or tally.ok or not tally.failed:
+                continue
+            total = sum(tally.failed.values())
+            reasons = ", ".join(f"{reason} {n}" for reason, n in tally.failed.most_common())
+            detail = f"every page failed ({total} of {total}: {reasons})"
+            logger.warning("source failed: %s: %s", tally.url, detail)
+            if self.store is not None:
+                self.store.sources.record_pages_failed(source_id, detail, tally.failures_before)
+                self.store.runs.record_error(self.run_id, tally.url, "source", "pages_failed", detail)
+            self._count(sources_failed=1)
+        self.pages.clear()
+
+    def _page_ok(self, source_id: int | None) -> None:
+        if source_id is not None:
+            self.pages[source_id].ok += 1
 
     def _count(self, **deltas: int) -> None:
         # Counters are written at most once a second (and at the end): a write per page would cost more
@@ -94,13 +132,15 @@ class CrawlRecorder:
         **_: Any,
     ) -> None:
         if self.store is not None and source.source_id is not None:
-            self.store.sources.record_success(
+            before = self.store.sources.record_success(
                 source.source_id,
                 etag=etag,
                 last_modified=last_modified,
                 entries=entries,
                 not_modified=not_modified,
             )
+            tally = self.pages[source.source_id]
+            tally.url, tally.failures_before = source.url, before
         self._count(sources_done=1, sources_not_modified=int(not_modified))
 
     def source_failed(
@@ -130,13 +170,18 @@ class CrawlRecorder:
         if self.store is not None:
             source_id = source.source_id if source is not None else None
             self.store.runs.record_error(self.run_id, url, "page", reason, detail, http_status, source_id)
+        if source is not None and source.source_id is not None:
+            self.pages[source.source_id].failed[reason] += 1
         self._count(articles_failed=1)
 
-    def page_skipped(self, **_: Any) -> None:
+    def page_skipped(self, source: SourceSpec | None = None, **_: Any) -> None:
+        self._page_ok(source.source_id if source is not None else None)
         self._count(articles_duplicate=1)
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, ArticleItem):
+            if item.extraction != "summary":  # a kept feed summary follows a page failure
+                self._page_ok(item.source_id)
             outcome = item.outcome
             self._count(
                 articles_new=int(outcome == "new"),
@@ -146,6 +191,8 @@ class CrawlRecorder:
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
         # Our pipelines drop only items whose URL turned out to be stored already.
+        if isinstance(item, ArticleItem):
+            self._page_ok(item.source_id)
         self._count(articles_duplicate=1)
 
     def item_error(self, item: Any, failure: Failure, **_: Any) -> None:
@@ -173,7 +220,7 @@ class FrontierKeepAlive:
         settings = seedwatch_settings(crawler)
         run_id = crawler.settings.get("SEEDWATCH_RUN_ID")
         if not crawler.settings.getbool("SEEDWATCH_WORKER") or run_id is None:
-            raise NotConfigured("only workers of a shared frontier wait for their run")
+            raise NotConfigured  # only workers of a shared frontier wait for their run (said quietly)
         extension = cls(settings.database, int(run_id))
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         return extension

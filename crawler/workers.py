@@ -11,6 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ClassVar
@@ -18,6 +22,28 @@ from typing import Any, ClassVar
 from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
 
 logger = logging.getLogger(__name__)
+
+
+def start_worker(crawl_pid: int) -> None:
+    """In a worker: leave Ctrl-C to the crawl process, which stops the pool itself (a worker that took
+    the terminal's SIGINT would die mid-page and break the pool), and end when the crawl process is gone
+    (killed, it cannot stop the pool: a worker waiting for pages would wait for ever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(crawl_pid,), name="crawl-watch", daemon=True).start()
+
+
+def _exit_with(crawl_pid: int, every: float = 1.0) -> None:
+    # The worker's parent is the forkserver, which ends when the crawl process does (even before the
+    # crawl is reaped); the pid check covers a worker forked by the crawl process itself.
+    parent = os.getppid()
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(0)
+        try:
+            os.kill(crawl_pid, 0)
+        except OSError:  # gone (or the pid now belongs to another user's process)
+            os._exit(0)
 
 
 def warm_up(context: AnalysisContext | None) -> bool:
@@ -41,7 +67,9 @@ class PagePool:
         if processes > 1:
             # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
             context_kind = multiprocessing.get_context("forkserver")
-            self.executor = ProcessPoolExecutor(processes, mp_context=context_kind)
+            self.executor = ProcessPoolExecutor(
+                processes, mp_context=context_kind, initializer=start_worker, initargs=(os.getpid(),)
+            )
             self.warming: list[Future[bool]] = [
                 self.executor.submit(warm_up, context) for _ in range(processes)
             ]

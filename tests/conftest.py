@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 
 from crawler.config import PROJECT_ROOT, Settings, load_settings
@@ -16,6 +22,79 @@ from crawler.storage import Store
 REQUIRE_SERVICES = os.environ.get("SEEDWATCH_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("SEEDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SEEDWATCH_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+# Helpers Python's multiprocessing keeps for the life of the process that started them; they end with it.
+MULTIPROCESSING_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+# Every process started during the session inherits this variable (tests that drop SEEDWATCH_* keep it),
+# so one that was orphaned (its parent killed) is still found.
+SESSION_MARK = "PYTEST_SEEDWATCH_SESSION"
+
+
+def _started_by_session(process: psutil.Process, mark: str, me: psutil.Process) -> bool:
+    try:
+        if process.pid == me.pid or process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        if process.environ().get(SESSION_MARK) != mark:
+            return False
+        command = " ".join(process.cmdline())
+    except psutil.Error:  # gone meanwhile, or not ours to read
+        return False
+    # The pytest process's own multiprocessing helpers end with it.
+    return not (process.ppid() == me.pid and any(h in command for h in MULTIPROCESSING_HELPERS))
+
+
+def _leftovers(mark: str, me: psutil.Process) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter() if _started_by_session(p, mark, me)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Fail the session when a process a test started outlives it (and end that process)."""
+    me = psutil.Process()
+    mark = f"{me.pid}-{uuid.uuid4().hex}"
+    os.environ[SESSION_MARK] = mark
+    yield
+    deadline = time.monotonic() + 10
+    left = _leftovers(mark, me)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.25)
+        left = _leftovers(mark, me)
+    if not left:
+        return
+    described = []
+    for process in left:
+        try:
+            described.append(f"pid {process.pid}: {' '.join(process.cmdline())[:200]}")
+            process.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(left, timeout=5)
+    pytest.fail(f"{len(described)} process(es) outlived the test session: " + "; ".join(described))
+
+
+def end_process_group(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a process started with `start_new_session=True` and everything in its group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen[Any]]]:
+    """Start a command in a process group of its own; the whole group is killed when the test ends
+    (a crawl's page workers included, which a kill of the crawl alone would orphan)."""
+    started: list[subprocess.Popen[Any]] = []
+
+    def start(args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        end_process_group(process)
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -38,11 +117,8 @@ def need_service(name: str, host: str, port: int) -> None:
 
 def shared_corpus_dir() -> Path | None:
     """The read-only shared corpus next to the checkout, when it is there."""
-    candidates = [
-        os.environ.get("SEEDWATCH_SHARED_DIR"),
-        PROJECT_ROOT.parent / "shared",
-        Path("/work/shared"),
-    ]
+    # `../shared` from the repository root (or where SEEDWATCH_SHARED_DIR says): never one machine's path.
+    candidates = [os.environ.get("SEEDWATCH_SHARED_DIR"), PROJECT_ROOT.parent / "shared"]
     for candidate in candidates:
         if candidate and (Path(candidate) / "corpus").is_dir():
             return Path(candidate) / "corpus"

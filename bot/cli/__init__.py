@@ -5,12 +5,30 @@ Each area keeps its commands in a module of its own and registers them here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from crawler.config import settings_reference
 
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+
+class SeedwatchGroup(click.Group):
+    """The command group; Ctrl-C outside a crawl ends a command with one line and status 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(INTERRUPTED_EXIT) from None
+
+
+@click.group(
+    cls=SeedwatchGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+)
 @click.version_option(package_name="seedwatch")
 def main() -> None:
     """seedwatch: follow the coverage of a seed article and get a daily digest of what is new.

@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
 
 from crawler.config import ConfigError, Settings, load_settings
-from crawler.storage import StorageError, Store
+from crawler.storage import MissingDatabase, StorageError, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,12 +125,37 @@ def settings_options(func: F) -> F:
     return cast(F, wrapper)
 
 
-def open_store(settings: Settings) -> Store:
-    """Open (and migrate) the database, or stop with a message that says what is wrong."""
+def open_store(settings: Settings, *, existing: bool = False) -> Store:
+    """Open (and migrate) the database, or stop with a message that says what is wrong.
+
+    Commands that only read (`existing=True`) refuse a database that is not there instead of creating
+    an empty one and printing nothing.
+    """
     try:
-        return Store(settings.database)
+        return Store(settings.database, must_exist=existing)
+    except MissingDatabase as exc:
+        raise click.ClickException(
+            f"{exc}. Check --db / SEEDWATCH_DATABASE_URL, or crawl first (seedwatch crawl)"
+        ) from None
     except StorageError as exc:
         raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
+
+
+def check_output_file(path: str | Path, option: str) -> Path:
+    """Refuse, before any work starts, a file the command could not write: its folder missing or not
+    writable, or a folder in its place."""
+    target = Path(path).expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise click.BadParameter(f"{str(path)!r} is a folder; give a file name", param_hint=option)
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist (create it first)",
+            param_hint=option,
+        )
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise click.BadParameter(f"cannot write {str(path)!r}: permission denied", param_hint=option)
+    return target
 
 
 def parse_since(value: str | None) -> datetime | None:

@@ -17,13 +17,19 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from bot.cli import main
-from bot.cli.common import configure_logging, open_store, parse_since, settings_options
+from bot.cli import INTERRUPTED_EXIT, main
+from bot.cli.common import (
+    check_output_file,
+    configure_logging,
+    open_store,
+    parse_since,
+    settings_options,
+)
 from crawler.config import Settings
-from crawler.runner import CrawlSetupError, CrawlSummary, Progress, run_crawl
+from crawler.runner import CrawlSetupError, CrawlSummary, Progress, check_frontier, run_crawl
 from crawler.schedule import due_sources
 from crawler.sources import SourceListError, SourceSpec, load_sources, merge_sources, source_from_url
-from crawler.storage import EXPORT_FIELDS
+from crawler.storage import EXPORT_FIELDS, safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -162,11 +168,19 @@ def crawl(
       seedwatch crawl --sources my-sources.yaml
       SEEDWATCH_REDIS_URL=redis://127.0.0.1:6379/0 seedwatch crawl --worker   # one more worker
 
-    Exits 0 when the run completed, even if some sources failed (they are listed);
-    non-zero when it could not run at all (bad configuration, unreachable database).
+    Exits 0 when the run completed, even if some sources failed (they are listed); 1 when it could not
+    run (bad configuration, unreachable database or Redis) or every source failed; 130 when stopped by
+    Ctrl-C, 143 by SIGTERM (the run is recorded as interrupted; what was stored is kept).
     """
     configure_logging(settings, verbose)
     sources = [] if join is not None else choose_sources(settings, source_urls, source_files)
+    if join is not None:
+        if not settings.redis_url:
+            raise click.UsageError("--worker and --join need a shared frontier: set redis_url")
+        try:
+            check_frontier(settings.redis_url)
+        except CrawlSetupError as exc:
+            raise click.ClickException(str(exc)) from None
     if join == -1:
         join = wait_for_running_run(settings)
     if due_only:
@@ -181,15 +195,26 @@ def crawl(
                 settings, sources, trigger=trigger, progress=progress, on_progress=on_change, join_run=join
             )
     except CrawlSetupError as exc:
-        raise click.ClickException(f"{exc}. Check --db / SEEDWATCH_DATABASE_URL.") from None
+        raise click.ClickException(str(exc)) from None
     print_summary(Console(), summary)
     if join is not None:
         click.echo(
             f"this worker: new {progress.new}, duplicate {progress.duplicate}, "
             f"irrelevant {progress.irrelevant}, failed {progress.failed}"
         )
-    if summary.status == "failed":
-        raise click.ClickException(f"crawl run #{summary.run_id} failed; see the log above")
+    exit_for(summary)
+
+
+def exit_for(summary: CrawlSummary) -> None:
+    """Stop with the run's outcome in one line and a non-zero status unless it completed."""
+    if summary.status == "interrupted":
+        click.echo(f"Interrupted: crawl run #{summary.run_id} {summary.error or 'was stopped'}", err=True)
+        # 130 for Ctrl-C, 143 for SIGTERM: 128 + the signal, as a shell reports it.
+        raise click.exceptions.Exit(128 + summary.stopped_by if summary.stopped_by else INTERRUPTED_EXIT)
+    if summary.status not in ("completed", "running"):  # running: the run a worker joined goes on
+        raise click.ClickException(
+            f"crawl run #{summary.run_id} {summary.status}: {summary.error or 'see the log above'}"
+        )
 
 
 def due_now(settings: Settings, sources: list[SourceSpec]) -> list[SourceSpec]:
@@ -207,7 +232,7 @@ def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:
     """The id of the newest running crawl, waiting up to `timeout` seconds for one to start."""
     import time
 
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -215,7 +240,10 @@ def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:
             if running:
                 return running[0]
             if time.monotonic() > deadline:
-                raise click.ClickException(f"no crawl started within {timeout:.0f} s; nothing to join")
+                raise click.ClickException(
+                    f"no crawl run started in {safe_url(settings.database)} within {timeout:.0f} s; "
+                    "nothing to join (start one with `seedwatch crawl` on the same --db and redis_url)"
+                )
             time.sleep(0.5)
     finally:
         store.close()
@@ -260,7 +288,9 @@ def export(settings: Settings, fmt: str, since: str | None, output: str | None) 
     Example: seedwatch export --format jsonl --since 2025-01-20 > articles.jsonl
     """
     since_at = parse_since(since)
-    store = open_store(settings)
+    if output:
+        check_output_file(output, "-o / --output")
+    store = open_store(settings, existing=True)
     try:
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
@@ -280,7 +310,7 @@ def sources_health(settings: Settings) -> None:
     \b
     Example: seedwatch sources
     """
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         rows = store.sources.all()
     finally:

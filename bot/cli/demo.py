@@ -10,8 +10,8 @@ import click
 from rich.console import Console
 
 from bot.cli import main
-from bot.cli.common import config_option, configure_logging
-from bot.cli.crawl import live_progress, print_summary
+from bot.cli.common import check_output_file, config_option, configure_logging
+from bot.cli.crawl import exit_for, live_progress, print_summary
 from bot.cli.findings import print_findings
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.demo import DemoSiteProcess
@@ -69,10 +69,15 @@ def demo(
       seedwatch demo --lang zh --html digest.html
       seedwatch demo --keep demo-data     # then: seedwatch export --db sqlite:///demo-data/demo.db
     """
+    if html_file is not None:
+        check_output_file(html_file, "--html")
     console = Console()
     with tempfile.TemporaryDirectory(prefix="seedwatch-demo-") as scratch:
         folder = Path(keep) if keep else Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot create {keep!r}: {exc.strerror}", param_hint="--keep") from None
         database = folder / "demo.db"
         if database.exists():
             database.unlink()
@@ -95,6 +100,8 @@ def demo(
             except CrawlSetupError as exc:
                 raise click.ClickException(str(exc)) from None
         print_summary(console, summary)
+        if summary.status == "interrupted":
+            exit_for(summary)
         print_findings(console, settings, lang or settings.bot.default_lang, html_file)
         if keep:
             console.print(f"The demo database is kept: --db sqlite:///{database}")

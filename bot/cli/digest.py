@@ -11,7 +11,13 @@ from pathlib import Path
 import click
 
 from bot.cli import main
-from bot.cli.common import configure_logging, open_store, parse_since, settings_options
+from bot.cli.common import (
+    check_output_file,
+    configure_logging,
+    open_store,
+    parse_since,
+    settings_options,
+)
 from bot.prepare import preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
@@ -89,14 +95,17 @@ def digest_command(
         raise click.BadParameter(f"unknown topic {unknown[0]!r} (topics: {known})", param_hint="--topic")
     if send and (settings.telegram_token is None or not settings.telegram_token.get_secret_value()):
         raise click.UsageError("--send needs the bot token: set TELEGRAM_BOT_TOKEN")
-    store = open_store(settings)
+    if html_file is not None:
+        check_output_file(html_file, "--html")
+    since_at = parse_since(since)
+    store = open_store(settings, existing=True)
     try:
         now = utcnow()
         digest, view = preview_digest(
             settings,
             store,
             lang=lang,
-            since=parse_since(since) or now - timedelta(hours=24),
+            since=since_at or now - timedelta(hours=24),
             topics=topics,
             now=now,
         )

@@ -302,7 +302,7 @@ def claims_tracker(seed_names: tuple[str, ...], output_format: str, settings: Se
     """
     names = list(seed_names) or list(settings.seeds)
     claim_sets = {name: _load_seed(settings, name) for name in names}
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         records = []
         for name, claim_set in claim_sets.items():

@@ -25,7 +25,7 @@ def rejudge_command(settings: Settings, verbose: int) -> None:
     Example: seedwatch rejudge --db sqlite:///data/seedwatch.db
     """
     configure_logging(settings, verbose)
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     console = Console(stderr=True)
     try:
         total = store.articles.count()

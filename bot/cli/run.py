@@ -82,7 +82,7 @@ def status(settings: Settings, as_json: bool, lang: str) -> None:
     """
     from bot.status import collect_status, render_status
 
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         report = collect_status(settings, store)
     finally:

@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 from crawler import signals as our_signals
 from crawler.analysis import AnalysisContext, Page, analysis_context, extract_page
 from crawler.config import Settings
+from crawler.encoding import DecodedPage, decode_page
 from crawler.failures import AlreadyStored, CrawlFailure, describe, diagnose, status_reason
 from crawler.feeds import Entry
 from crawler.items import ArticleItem
@@ -231,11 +232,13 @@ class SourceSpider(Spider):
             for item in self._summary_or_failure(response, source, entry, failure):
                 yield item
             return
+        decoded = self.decode(response, content_type)
         # Extraction is CPU work; off the reactor thread, downloads keep flowing and timeouts stay honest.
-        page = await self.extract(response.text, response.url, entry, source)
+        page = await self.extract(decoded.text, response.url, entry, source)
         extracted = page.extracted
         if not extracted.ok or not extracted.text.strip():
-            failure = CrawlFailure("no_article", extracted.reason or describe("no_article"))
+            detail = extracted.reason or describe("no_article")
+            failure = CrawlFailure("no_article", f"{detail}; {decoded.note}" if decoded.note else detail)
             for item in self._summary_or_failure(response, source, entry, failure):
                 yield item
             return
@@ -255,10 +258,20 @@ class SourceSpider(Spider):
             author=extracted.author or entry.author,
             summary=entry.summary or extracted.description,
             prepared=page.prepared,
+            extraction_note=decoded.note,
         )
         if page.relevance is not None:
             item.set_relevance(page.relevance)
         yield item
+
+    def decode(self, response: TextResponse, content_type: str) -> DecodedPage:
+        """The page's text, by its declared charset unless that does not fit (see crawler.encoding)."""
+        decoded = decode_page(response.body, content_type)
+        if decoded.overridden:
+            logger.info("page %s: %s", response.url, decoded.note)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("seedwatch/charset_overridden")
+        return decoded
 
     def _summary_or_failure(
         self, response: Response, source: SourceSpec, entry: Entry, failure: CrawlFailure

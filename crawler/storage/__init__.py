@@ -6,6 +6,7 @@ the schema is migrated on first use. Each repository method is one transaction.
 Errors (see `crawler.storage.store`)::
 
     StorageError
+     ├── MissingDatabase
      └── DuplicateArticle
 """
 
@@ -33,7 +34,14 @@ from crawler.storage.models import (
 )
 from crawler.storage.runs import RunRepo
 from crawler.storage.sources import SourceRepo
-from crawler.storage.store import Database, DuplicateArticle, StorageError, migrate, safe_url
+from crawler.storage.store import (
+    Database,
+    DuplicateArticle,
+    MissingDatabase,
+    StorageError,
+    migrate,
+    safe_url,
+)
 
 __all__ = [
     "EXPORT_FIELDS",
@@ -49,6 +57,7 @@ __all__ = [
     "FetchError",
     "JudgedRow",
     "LeaseHolder",
+    "MissingDatabase",
     "Source",
     "StorageError",
     "Store",
@@ -63,8 +72,8 @@ __all__ = [
 class Store:
     """The database and its repositories."""
 
-    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
-        self.db = Database(url, auto_migrate=auto_migrate)
+    def __init__(self, url: str, *, auto_migrate: bool = True, must_exist: bool = False) -> None:
+        self.db = Database(url, auto_migrate=auto_migrate, must_exist=must_exist)
         self.sources = SourceRepo(self.db)
         self.runs = RunRepo(self.db)
         self.articles = ArticleRepo(self.db)

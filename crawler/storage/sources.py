@@ -56,13 +56,17 @@ class SourceRepo:
         entries: int | None = None,
         not_modified: bool = False,
         at: datetime | None = None,
-    ) -> None:
-        """A fetch that answered: reset failures; count runs that yield nothing (a broken selector)."""
+    ) -> int:
+        """A fetch that answered: reset failures; count runs that yield nothing (a broken selector).
+
+        Returns the failures in a row before this answer (see `record_pages_failed`).
+        """
         at = at or utcnow()
         with self.db.session() as session:
             source = session.get(Source, source_id)
             if source is None:
-                return
+                return 0
+            before = source.consecutive_failures
             source.last_attempt_at = source.last_success_at = at
             source.consecutive_failures = 0
             if etag is not None:
@@ -72,6 +76,7 @@ class SourceRepo:
             if not not_modified:
                 source.last_new_articles = new_articles
                 source.empty_runs = source.empty_runs + 1 if entries == 0 else 0
+            return before
 
     def record_failure(self, source_id: int, reason: str, at: datetime | None = None) -> int:
         """A fetch that failed: keep the reason; returns the consecutive failures so far."""
@@ -83,4 +88,22 @@ class SourceRepo:
             source.last_attempt_at = source.last_error_at = at
             source.last_error = reason
             source.consecutive_failures += 1
+            return source.consecutive_failures
+
+    def record_pages_failed(
+        self, source_id: int, reason: str, failures_before: int, at: datetime | None = None
+    ) -> int:
+        """A source that answered but whose every page failed: failing, as if the fetch had failed.
+
+        `failures_before` is what `record_success` returned for this run's answer, so a streak of such
+        runs counts up (and backs off, and alerts) as a streak of failed fetches does.
+        """
+        at = at or utcnow()
+        with self.db.session() as session:
+            source = session.get(Source, source_id)
+            if source is None:
+                return 0
+            source.last_error_at = at
+            source.last_error = reason
+            source.consecutive_failures = failures_before + 1
             return source.consecutive_failures

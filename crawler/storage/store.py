@@ -3,6 +3,7 @@
 Errors::
 
     StorageError             the database cannot be opened, migrated or written
+     ├── MissingDatabase     a reader asked for a database that does not exist (none is created)
      └── DuplicateArticle    an article with that canonical URL is already stored
 """
 
@@ -33,6 +34,10 @@ class StorageError(Exception):
     """The database cannot be opened, migrated or written."""
 
 
+class MissingDatabase(StorageError):
+    """A reader asked for a database that does not exist; none is created."""
+
+
 class DuplicateArticle(StorageError):
     """An article with that canonical URL is already stored."""
 
@@ -50,8 +55,12 @@ def safe_url(url: str) -> str:
         return url
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine set up for concurrent use: WAL and a busy timeout on SQLite, pre-ping elsewhere."""
+def create_db_engine(url: str, *, must_exist: bool = False) -> Engine:
+    """An engine set up for concurrent use: WAL and a busy timeout on SQLite, pre-ping elsewhere.
+
+    With `must_exist`, a SQLite file that is not there raises MissingDatabase instead of being created
+    (a server database that does not exist is refused by its server anyway).
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -65,7 +74,15 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser()
+            if must_exist and path.is_dir():
+                raise MissingDatabase(f"{path} is a folder, not a database file")
+            if must_exist and not path.exists():
+                raise MissingDatabase(f"no database at {path}: nothing has been crawled into it")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot create the folder of database {path}: {exc.strerror}") from exc
         kwargs["connect_args"] = {"timeout": 60, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
@@ -165,9 +182,9 @@ def _reason(exc: OperationalError) -> str:
 class Database:
     """An engine and its sessions: one transaction per `session()` block."""
 
-    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+    def __init__(self, url: str, *, auto_migrate: bool = True, must_exist: bool = False) -> None:
         self.url = url
-        self.engine = create_db_engine(url)
+        self.engine = create_db_engine(url, must_exist=must_exist)
         if auto_migrate:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -17,6 +17,7 @@ from bot.ratelimit import FloodLimiter
 from crawler.config import Settings, load_settings
 from crawler.judge.text import content_hash
 from crawler.storage import Store, Story
+from tests.bot.daemon_helpers import DaemonProcess
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 ADMIN = 999
@@ -62,6 +63,13 @@ def bot_settings(tmp_path: Path, base_url: str, **overrides: Any) -> Settings:
         **overrides,
     }
     return load_settings(environ={}, overrides=values)
+
+
+@pytest.fixture(autouse=True)
+def end_daemons() -> Iterator[None]:
+    """A daemon a test started and left running (the test failed midway) ends with the test."""
+    yield
+    DaemonProcess.end_all()
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from crawler.config import PROJECT_ROOT
 from tests.fakes.telegram_api import TOKEN, ApiError, FakeTelegram
@@ -74,7 +75,9 @@ def daemon_env(tmp_path: Path, api: FakeTelegram, **settings: str) -> dict[str, 
 
 
 class DaemonProcess:
-    """One `python -m bot run` process, its log in a file."""
+    """One `python -m bot run` process (in a process group of its own), its log in a file."""
+
+    started: ClassVar[list[DaemonProcess]] = []  # what `end_daemons` ends after each test
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
@@ -86,8 +89,9 @@ class DaemonProcess:
         with self.log.open("ab") as handle:
             argv = [sys.executable, "-m", "bot", "run"]
             self.process = await asyncio.create_subprocess_exec(
-                *argv, env=self.env, stdout=handle, stderr=handle, cwd=PROJECT_ROOT
+                *argv, env=self.env, stdout=handle, stderr=handle, cwd=PROJECT_ROOT, start_new_session=True
             )
+        DaemonProcess.started.append(self)
         return self
 
     @property
@@ -111,6 +115,15 @@ class DaemonProcess:
     async def kill(self) -> None:
         """SIGKILL, as a power cut would."""
         await self.signal(signal.SIGKILL)
+
+    @classmethod
+    def end_all(cls) -> None:
+        """SIGKILL the process group of every daemon a test left running (a failed test, say)."""
+        for daemon in cls.started:
+            if daemon.process is not None and daemon.process.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(daemon.process.pid, signal.SIGKILL)
+        cls.started.clear()
 
 
 async def wait_until(

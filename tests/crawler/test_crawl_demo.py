@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,18 @@ def seedwatch(
             f"seedwatch {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
         )
     return completed
+
+
+def group_ends(pgid: int, within: float) -> bool:
+    """Whether every process of a process group has ended within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.25)
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -186,12 +198,14 @@ def test_export_csv_and_since(crawled: dict[str, Any]) -> None:
     assert bad.returncode == 2 and "not a date" in bad.stderr
 
 
-def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_path: Path) -> None:
+def test_a_crawl_killed_midway_keeps_what_it_stored(
+    site: DemoSiteProcess, tmp_path: Path, spawn: Callable[..., subprocess.Popen[Any]]
+) -> None:
     sources = tmp_path / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'killed.db'}"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
-    process = subprocess.Popen(
+    process = spawn(
         [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", db],
         env={**clean, **FAST},
         stdout=subprocess.DEVNULL,
@@ -211,6 +225,7 @@ def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_p
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert stored >= 20
+    assert group_ends(process.pid, within=20), "the killed crawl's page workers outlived it"
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         rows = conn.execute("SELECT canonical_url, title, text, content_hash FROM articles").fetchall()
     assert len(rows) >= stored and all(title and text and digest for _, title, text, digest in rows)
@@ -220,6 +235,48 @@ def test_a_crawl_killed_midway_keeps_what_it_stored(site: DemoSiteProcess, tmp_p
     ]
     assert len(final) == len(set(final)) >= len(rows)
     assert {r[0] for r in rows} <= set(final)
+
+
+@pytest.mark.parametrize("whole_group", [False, True], ids=["crawl-only", "process-group"])
+def test_ctrl_c_records_the_run_interrupted_and_exits_130(
+    site: DemoSiteProcess, tmp_path: Path, spawn: Callable[..., subprocess.Popen[Any]], whole_group: bool
+) -> None:
+    import sqlite3
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
+    path = tmp_path / "ctrl-c.db"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
+    process = spawn(
+        [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", f"sqlite:///{path}"],
+        env={**clean, **FAST},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline, stored = time.monotonic() + 60, 0
+    while time.monotonic() < deadline and stored < 5:
+        time.sleep(0.3)
+        try:
+            with sqlite3.connect(path) as conn:
+                stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+    assert stored >= 5
+    if whole_group:  # as a terminal's Ctrl-C does: the crawl and its page workers all get SIGINT
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=90)  # it must actually exit
+    assert process.returncode == 130, err[-3000:]
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Interrupted: crawl run #1 stopped by the user (SIGINT)")
+    with sqlite3.connect(path) as conn:
+        status, error = conn.execute("SELECT status, error FROM crawl_runs WHERE id = 1").fetchone()
+        kept = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert status == "interrupted" and "SIGINT" in error
+    assert kept >= stored
+    assert group_ends(process.pid, within=20), "the interrupted crawl's page workers outlived it"
 
 
 def test_a_bad_config_or_database_stops_with_a_clear_message(tmp_path: Path) -> None:
