@@ -68,9 +68,12 @@ def canonical_url(url: str, declared: str | None = None) -> str:
 def _canonical(url: str, declared: str | None) -> str:
     url = safe_url_string(url.strip())
     if declared:
-        candidate = safe_url_string(urljoin(url, declared.strip()))
-        if urlsplit(candidate).scheme in ("http", "https") and same_site(candidate, url):
-            url = candidate
+        try:
+            candidate = safe_url_string(urljoin(url, declared.strip()))
+            if urlsplit(candidate).scheme in ("http", "https") and same_site(candidate, url):
+                url = candidate
+        except ValueError:
+            pass  # a rel=canonical that is no URL is ignored, as an absent one
     parts = urlsplit(url)
     host = _site(parts.hostname or "")
     if ":" in host:
