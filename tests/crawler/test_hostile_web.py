@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -123,3 +124,37 @@ def test_the_misbehaving_pages_fail_with_their_reason_and_the_crawl_carries_on(
     stored = {urlsplit(a["url"]).path for a in crawled["articles"]}
     assert {"/good", "/bad-utf8"} <= stored
     assert "/nested" in stored or "/nested" in reasons
+
+
+def test_the_resolver_alone_keeps_refused_addresses_from_the_connection(tmp_path: Path) -> None:
+    """Without the middleware's early check, the connection still goes nowhere refused."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
+    with HostileSite(tmp_path / "unused.txt") as site:
+        p = site.port
+        refused = [
+            f"http://127.0.0.2:{p}/bare-literal",
+            f"http://[::1]:{p}/bare-ipv6",
+            f"http://[::ffff:127.0.0.2]:{p}/bare-mapped",
+            f"http://loop.hostile.test:{p}/bare-dns",
+            f"http://v6.hostile.test:{p}/bare-dns6",
+            f"http://zero.hostile.test:{p}/bare-zero",
+            f"{site.base}/redirect?to=http://127.0.0.2:{p}/bare-redirected",
+        ]
+        done = subprocess.run(  # noqa: PLW1510 - the test judges the outcome
+            [sys.executable, "-m", "tests.fakes.hostile_site", json.dumps(DNS_ANSWERS), "--bare",
+             *refused, f"{site.base}/good"],
+            cwd=PROJECT_ROOT, env=clean, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        hits = list(site.hits)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcomes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcomes[f"{site.base}/good"] == "fetched 200"
+    for url in refused:  # no address left to connect to: refused at resolution, before any connection
+        target = url.split("?to=")[-1]
+        assert (
+            outcomes.get(url) == "CannotResolveHostError" or outcomes.get(target) == "CannotResolveHostError"
+        ), (
+            url,
+            outcomes,
+        )
+    assert [hit for hit in hits if hit[0] != "127.0.0.1" or urlsplit(hit[1]).path.startswith("/bare-")] == []

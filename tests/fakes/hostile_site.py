@@ -7,6 +7,8 @@ request is recorded with the address it arrived at.
 `python -m tests.fakes.hostile_site DNS_JSON -- seedwatch-args...` runs the real `seedwatch` command with a
 fake DNS installed on the reactor first (names of `*.hostile.test` answer with the addresses in DNS_JSON;
 other names go to the system resolver): the crawl's own resolver wraps it, as it wraps the system's.
+`... DNS_JSON --bare URL...` fetches URLs with the crawl's Scrapy settings minus FetchPolicyMiddleware,
+to show that the resolver alone keeps refused addresses from every connection.
 """
 
 from __future__ import annotations
@@ -279,8 +281,51 @@ def _install_fake_dns(answers: dict[str, list[str]]) -> None:
     reactor.installNameResolver(FakeDNS())  # type: ignore[attr-defined]
 
 
+def _bare_fetch(urls: list[str]) -> None:
+    """Fetch URLs with the crawl's Scrapy settings but without FetchPolicyMiddleware; print the outcomes.
+
+    What is left is the resolver alone: it must keep every refused address from the connection.
+    """
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.config import load_settings
+    from crawler.settings import scrapy_settings
+
+    settings = load_settings(environ={}, overrides={"crawl.allowed_networks": ["127.0.0.1/32"]})
+    values = scrapy_settings(settings)
+    values["DOWNLOADER_MIDDLEWARES"] = {
+        **values["DOWNLOADER_MIDDLEWARES"],
+        "crawler.middlewares.FetchPolicyMiddleware": None,
+        "crawler.middlewares.KnownArticleMiddleware": None,
+    }
+    values.update({"ROBOTSTXT_OBEY": False, "RETRY_TIMES": 0, "DOWNLOAD_TIMEOUT": 5, "EXTENSIONS": {}})
+    outcomes: dict[str, str] = {}
+
+    class Bare(scrapy.Spider):  # type: ignore[misc]
+        name = "bare"
+
+        async def start(self) -> Any:
+            for url in urls:
+                yield scrapy.Request(url, callback=self.ok, errback=self.failed, dont_filter=True)
+
+        def ok(self, response: Any) -> None:
+            outcomes[response.request.url] = f"fetched {response.status}"
+
+        def failed(self, failure: Any) -> None:
+            outcomes[failure.request.url] = type(failure.value).__name__
+
+    process = CrawlerProcess(values)
+    process.crawl(Bare)
+    process.start()
+    print(json.dumps(outcomes))
+
+
 if __name__ == "__main__":
     _install_fake_dns(json.loads(sys.argv[1]))
-    from bot.cli import main
+    if sys.argv[2] == "--bare":
+        _bare_fetch(sys.argv[3:])
+    else:
+        from bot.cli import main
 
-    main(sys.argv[sys.argv.index("--") + 1 :], prog_name="seedwatch")
+        main(sys.argv[sys.argv.index("--") + 1 :], prog_name="seedwatch")
