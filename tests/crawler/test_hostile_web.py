@@ -48,6 +48,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             [
                 sys.executable, "-m", "tests.fakes.hostile_site", json.dumps(DNS_ANSWERS), "--",
                 "crawl", "--source", f"{site.base}/feed.xml", "--source", f"{site.base}/broken.xml",
+                "--source", f"{site.base}/sitemap-index.xml",
                 "--db", db,
             ],
             cwd=PROJECT_ROOT,
@@ -57,7 +58,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             timeout=180,
         )  # fmt: skip
         hits = list(site.hits)
-        links = site.forbidden_links()
+        links = {**site.forbidden_links(), **site.sitemap_links()}
         base, traps = site.base, site.trap_labels
     assert done.returncode == 0, done.stderr[-3000:]
     with Store(db) as store:

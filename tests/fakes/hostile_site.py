@@ -59,6 +59,8 @@ class HostileHandler(BaseHTTPRequestHandler):
             self._send(200, site.feed().encode(), "application/rss+xml; charset=utf-8")
         elif path == "/broken.xml":
             self._send(200, b"<?xml version='1.0'?><rss><channel><item><title>x</ti", "application/rss+xml")
+        elif path in ("/sitemap-index.xml", "/sitemap.xml"):
+            self._send(200, site.sitemap(path).encode(), "application/xml")
         elif path.startswith("/good"):
             self._send(200, ARTICLE, "text/html; charset=utf-8")
         elif path == "/redirect":
@@ -237,6 +239,28 @@ class HostileSite:
         return (
             f"<?xml version='1.0'?><rss version='2.0'><channel><title>Hostile</title>{items}</channel></rss>"
         )
+
+    def sitemap_links(self) -> dict[str, str]:
+        """What the sitemaps announce that must never be fetched: articles and a child sitemap."""
+        p = self.port
+        return {
+            "sitemap-loopback-2": f"http://127.0.0.2:{p}/sitemap-article",
+            "sitemap-ipv6": f"http://[::1]:{p}/sitemap-article-v6",
+            "sitemap-file": self.secret_file.as_uri(),
+            "sitemap-child": f"http://127.0.0.2:{p}/child-sitemap.xml",
+        }
+
+    def sitemap(self, path: str) -> str:
+        """A sitemap index (its own urlset and a child on 127.0.0.2), or the urlset."""
+        links = self.sitemap_links()
+        ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+        if path == "/sitemap-index.xml":
+            children = [f"{self.base}/sitemap.xml", links["sitemap-child"]]
+            body = "".join(f"<sitemap><loc>{_xml(c)}</loc></sitemap>" for c in children)
+            return f"<?xml version='1.0'?><sitemapindex xmlns='{ns}'>{body}</sitemapindex>"
+        locs = [links["sitemap-loopback-2"], links["sitemap-ipv6"], links["sitemap-file"]]
+        body = "".join(f"<url><loc>{_xml(loc)}</loc></url>" for loc in locs)
+        return f"<?xml version='1.0'?><urlset xmlns='{ns}'>{body}</urlset>"
 
 
 def _xml(text: str) -> str:
