@@ -50,6 +50,7 @@ concurrent_requests = 16
 concurrent_per_domain = 16
 max_items_per_source = 5000
 retry_times = 1
+allowed_networks = ["127.0.0.1/32"]  # the loopback site, and nothing else
 """
 
 
