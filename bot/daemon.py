@@ -43,7 +43,7 @@ from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from bot.telegram_bot import build_application, deliverer_of
 from crawler.config import Settings
 from crawler.schedule import due_sources, next_wake, plan_next, source_interval
-from crawler.sources import SourceListError, SourceSpec, load_sources
+from crawler.sources import SourceListError, SourceSpec, load_sources, with_managed
 from crawler.storage import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -308,7 +308,8 @@ class Daemon:
     # -- crawling -----------------------------------------------------------------------------------
 
     def _specs(self) -> list[SourceSpec]:
-        return load_sources(self.settings.resolve(self.settings.sources_file))
+        listed = load_sources(self.settings.resolve(self.settings.sources_file))
+        return with_managed(listed, *self.store.sources.managed())
 
     async def crawl_cycle(self, started: datetime) -> CrawlOutcome | None:
         """Crawl the sources due now in a child process, then plan their next times and tell admins."""
