@@ -43,7 +43,8 @@ from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from bot.telegram_bot import build_application, deliverer_of
 from crawler.config import Settings
 from crawler.schedule import due_sources, next_wake, plan_next, source_interval
-from crawler.sources import SourceListError, SourceSpec, load_sources, with_managed
+from crawler.source_admin import current_sources
+from crawler.sources import SourceListError, SourceSpec
 from crawler.storage import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -308,8 +309,7 @@ class Daemon:
     # -- crawling -----------------------------------------------------------------------------------
 
     def _specs(self) -> list[SourceSpec]:
-        listed = load_sources(self.settings.resolve(self.settings.sources_file))
-        return with_managed(listed, *self.store.sources.managed())
+        return current_sources(self.settings, self.store)
 
     async def crawl_cycle(self, started: datetime) -> CrawlOutcome | None:
         """Crawl the sources due now in a child process, then plan their next times and tell admins."""

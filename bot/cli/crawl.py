@@ -22,13 +22,13 @@ from bot.cli.common import configure_logging, open_store, parse_since, settings_
 from crawler.config import Settings
 from crawler.runner import CrawlSetupError, CrawlSummary, Progress, run_crawl
 from crawler.schedule import due_sources
+from crawler.source_admin import current_sources
 from crawler.sources import (
     SourceListError,
     SourceSpec,
     load_sources,
     merge_sources,
     source_from_url,
-    with_managed,
 )
 from crawler.storage import EXPORT_FIELDS
 
@@ -44,9 +44,7 @@ def choose_sources(settings: Settings, urls: Iterable[str], files: Iterable[str]
         if not given and not from_files:
             store = open_store(settings)
             try:
-                return with_managed(
-                    load_sources(settings.resolve(settings.sources_file)), *store.sources.managed()
-                )
+                return current_sources(settings, store)
             finally:
                 store.close()
     except SourceListError as exc:

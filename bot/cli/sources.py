@@ -20,20 +20,11 @@ from bot.cli import main
 from bot.cli.common import open_store, settings_options
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.opml import parse_opml, write_opml
-from crawler.probe import Probe, ProbeError, probe_urls
-from crawler.sources import (
-    KINDS,
-    SourceListError,
-    SourceSpec,
-    check_url,
-    load_sources,
-    source_key,
-    with_managed,
-)
-from crawler.storage import Store
+from crawler.probe import ProbeError
+from crawler.source_admin import add_sources, current_sources, remove_source
+from crawler.sources import KINDS, SourceListError, SourceSpec, check_url
 
 F = TypeVar("F", bound=Callable[..., Any])
-KIND_OF_PROBE = {"feed": "feed", "sitemap": "sitemap", "html": "article"}
 
 
 def sub_settings(func: F) -> F:
@@ -62,15 +53,6 @@ def sub_settings(func: F) -> F:
         return func(*args, settings=settings, **kwargs)
 
     return cast(F, wrapper)
-
-
-def current_sources(settings: Settings, store: Store) -> list[SourceSpec]:
-    """What a crawl without --source crawls: the source list, plus sources added, less those removed."""
-    try:
-        listed = load_sources(settings.resolve(settings.sources_file))
-    except SourceListError as exc:
-        raise click.ClickException(str(exc)) from None
-    return with_managed(listed, *store.sources.managed())
 
 
 @main.group("sources", invoke_without_command=True)
@@ -136,76 +118,28 @@ def _show_health(settings: Settings) -> None:
     console.print(table)
 
 
-def _probe(settings: Settings, urls: Sequence[str]) -> dict[str, Probe]:
+def _add(settings: Settings, specs: Sequence[SourceSpec], check: bool) -> None:
+    """Add the sources and say what became of each; exit 1 when every one was refused."""
+    store = open_store(settings)
     try:
-        return {probe.url: probe for probe in probe_urls(settings, urls)}
+        outcome = add_sources(settings, store, specs, check=check)
+    except SourceListError as exc:
+        raise click.ClickException(str(exc)) from None
     except ProbeError as exc:
         raise click.ClickException(f"cannot check the sources: {exc}") from None
-
-
-def _verdict(probe: Probe) -> str | None:
-    """Why a probed URL cannot be added, or None."""
-    if not probe.ok:
-        return f"{probe.reason}: {probe.detail}"
-    if not probe.usable:
-        return "it serves neither a feed, a sitemap nor a web page"
-    return None
-
-
-def add_specs(
-    settings: Settings, store: Store, specs: Sequence[SourceSpec], check: bool
-) -> dict[str, list[str]]:
-    """Add sources, each checked under the crawl's fetch policy: what was added, kept or refused, and why."""
-    outcome: dict[str, list[str]] = {"added": [], "present": [], "refused": []}
-    known = {source_key(spec.url): spec for spec in current_sources(settings, store)}
-    fresh: list[SourceSpec] = []
-    for spec in specs:
-        if source_key(spec.url) in known:
-            outcome["present"].append(f"{spec.url}: already a source ({known[source_key(spec.url)].name})")
-        else:
-            known[source_key(spec.url)] = spec
-            fresh.append(spec)
-    probes = _probe(settings, [spec.url for spec in fresh]) if check and fresh else {}
-    for spec in fresh:
-        probe = probes.get(spec.url)
-        chosen = spec
-        if probe is not None:
-            refusal = _verdict(probe)
-            if refusal:
-                outcome["refused"].append(f"{spec.url}: {refusal}")
-                continue
-            chosen = _named(spec, probe)
-        row, created = store.sources.add(chosen)
-        outcome["added" if created else "present"].append(
-            f"{row.url}: {'added' if created else 'already a source'} ({row.name}, {row.kind})"
-        )
-    return outcome
-
-
-def _named(spec: SourceSpec, probe: Probe) -> SourceSpec:
-    """The spec with what the probe learned: the feed's title as its name, the kind it serves."""
-    name = spec.name
-    if name == spec.url or not name:
-        name = probe.title or spec.name
-    kind = spec.kind
-    if kind == "auto":
-        kind = KIND_OF_PROBE.get(probe.kind, "auto")
-    return SourceSpec(name=name, kind=kind, url=spec.url, lang=spec.lang, options=spec.options)
-
-
-def _report(outcome: dict[str, list[str]]) -> None:
-    for line in outcome["added"]:
+    finally:
+        store.close()
+    for line in outcome.added:
         click.echo(f"+ {line}")
-    for line in outcome["present"]:
+    for line in outcome.present:
         click.echo(f"= {line}")
-    for line in outcome["refused"]:
+    for line in outcome.refused:
         click.echo(f"✗ {line}", err=True)
     click.echo(
-        f"{len(outcome['added'])} added, {len(outcome['present'])} already there, "
-        f"{len(outcome['refused'])} refused",
+        f"{len(outcome.added)} added, {len(outcome.present)} already there, {len(outcome.refused)} refused",
         err=True,
     )
-    if outcome["refused"] and not outcome["added"] and not outcome["present"]:
+    if outcome.refused and not outcome.added and not outcome.present:
         sys.exit(1)
 
 
@@ -243,11 +177,7 @@ def add(
         raise click.BadParameter(str(exc), param_hint="URL") from None
     options = {"tags": list(dict.fromkeys(tags))} if tags else {}
     spec = SourceSpec(name=name or url, kind=kind, url=url, lang=lang, options=options)
-    store = open_store(settings)
-    try:
-        _report(add_specs(settings, store, [spec], check=not no_check))
-    finally:
-        store.close()
+    _add(settings, [spec], check=not no_check)
 
 
 @sources.command("remove")
@@ -261,16 +191,13 @@ def remove(url: str, settings: Settings) -> None:
     """
     store = open_store(settings)
     try:
-        known = {source_key(spec.url): spec for spec in current_sources(settings, store)}
-        spec = known.get(source_key(url))
-        if spec is None:
-            raise click.ClickException(f"{url} is not a source; `seedwatch sources` lists them")
-        if store.sources.get(spec.url) is None:
-            # Listed in the source list but never crawled: a row records that it is removed.
-            store.sources.upsert(spec.url, spec.name, spec.kind, spec.lang, dict(spec.options))
-        store.sources.remove(spec.url)
+        spec = remove_source(settings, store, url)
+    except SourceListError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.close()
+    if spec is None:
+        raise click.ClickException(f"{url} is not a source; `seedwatch sources` lists them")
     click.echo(f"- {spec.url}: removed ({spec.name})")
 
 
@@ -292,11 +219,7 @@ def import_opml(path: Path, no_check: bool, settings: Settings) -> None:
         raise click.ClickException(f"{path} cannot be read: {exc.strerror}") from None
     if not specs:
         raise click.ClickException(f"{path}: no feeds in it (no <outline> with an xmlUrl)")
-    store = open_store(settings)
-    try:
-        _report(add_specs(settings, store, specs, check=not no_check))
-    finally:
-        store.close()
+    _add(settings, specs, check=not no_check)
 
 
 @sources.command("export")
@@ -313,6 +236,8 @@ def export_opml(path: Path | None, settings: Settings) -> None:
     store = open_store(settings)
     try:
         data = write_opml(current_sources(settings, store))
+    except SourceListError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         store.close()
     if path is None:
