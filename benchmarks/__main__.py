@@ -13,6 +13,7 @@ ALL = (
     "dedup_speed",
     "dedup_real",
     "fanout",
+    "bot_latency",
     "soak",
 )
 

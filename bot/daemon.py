@@ -10,7 +10,13 @@ Jobs::
                    late. The database says what is due, so digests missed while the daemon was down go out
                    when it is back; APScheduler's own misfire handling never decides that
     housekeeping   every `daemon.housekeeping_hours`: old articles, runs, deliveries and notices go
-    heartbeat      every 30 s: the daemon's fact in the database, for `seedwatch status` and restarts
+    heartbeat      every 30 s (a third of `daemon.lease_seconds` when shorter): renews the daemon lock and
+                   writes the daemon's fact, for `seedwatch status`
+
+One daemon per database: `claim` takes the database's daemon lock (`crawler.storage.lease`: an advisory lock
+on PostgreSQL, a lease row on SQLite) or refuses, naming the holder's host and pid. A holder on this host
+whose process is gone is taken over at once; one elsewhere when its lease expires. The first delivery pass
+runs as soon as the bot is up.
 
 Everything that matters lives in the database, so a restart loses nothing and doubles nothing. SIGTERM or
 SIGINT: polling stops, the messages in flight finish and are recorded (the rest stay pending), the crawl
@@ -18,7 +24,7 @@ child is terminated and its run recorded, then the process exits 0.
 
 Errors::
 
-    DaemonError    the daemon cannot start (another one is running)
+    DaemonError    the daemon cannot start (another one holds the database's daemon lock)
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import os
 import random
 import signal
 import socket
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,14 +45,14 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.alerts import Alerter
+from bot.application import build_application, deliverer_of
 from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
-from bot.telegram_bot import build_application, deliverer_of
 from crawler.config import Settings
 from crawler.schedule import due_sources, next_wake, plan_next, source_interval
 from crawler.source_admin import current_sources
 from crawler.sources import SourceListError, SourceSpec
-from crawler.storage import Store, utcnow
+from crawler.storage import DaemonLock, LeaseHolder, Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +101,9 @@ class Daemon:
         self.rng = rng or random.Random()
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.started_at = utcnow()
+        holder = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        lease = timedelta(seconds=settings.daemon.lease_seconds)
+        self.lock = DaemonLock(store.db, holder, self.host, self.pid, lease)
         self.supervisor = CrawlSupervisor(settings, store, command)
         self.app: Application = build_application(settings, store, crawl=self.crawl_now)  # type: ignore[type-arg]
         self.deliverer = deliverer_of(self.app)
@@ -104,10 +114,13 @@ class Daemon:
     # -- start-up -----------------------------------------------------------------------------------
 
     def claim(self) -> list[str]:
-        """Make sure no other daemon runs, then take over what a dead predecessor left; returns notes."""
-        fact = self.store.daemon.fact(DAEMON_FACT)
-        if fact and not fact.get("stopped_at"):
-            self._refuse_if_alive(fact)
+        """Take the database's daemon lock (or refuse), then take over what a dead predecessor left."""
+        holder = self.lock.acquire(take_from=self._holder_dead)
+        if holder is not None:
+            raise DaemonError(
+                f"another seedwatch daemon holds this database ({holder.describe()}); stop it first, "
+                f"or wait until its lease expires if it died"
+            )
         notes = self.supervisor.clean_up_after_restart()
         dead = [owner for owner in self.store.daemon.claim_owners() if self._owner_dead(owner)]
         released = self.store.daemon.release_claims_of(dead)
@@ -118,19 +131,16 @@ class Daemon:
             logger.info("start-up: %s", note)
         return notes
 
-    def _refuse_if_alive(self, fact: dict[str, Any]) -> None:
-        pid, host = int(fact.get("pid") or 0), str(fact.get("host") or "")
-        if host == self.host:
-            if pid != self.pid and pid_alive(pid, "run"):
-                raise DaemonError(f"another seedwatch daemon is running here (pid {pid}); stop it first")
-            return
-        beat = fact.get("heartbeat_at")
-        age = (utcnow() - datetime.fromisoformat(beat)).total_seconds() if isinstance(beat, str) else 1e9
-        if age < 3 * HEARTBEAT_SECONDS:
-            raise DaemonError(
-                f"another seedwatch daemon (pid {pid} on {host}) reported {age:.0f} s ago on this database; "
-                "run one daemon per database"
-            )
+    def release(self) -> None:
+        """Give the daemon lock up (after a clean stop, or a start that failed)."""
+        try:
+            self.lock.release()
+        except Exception as exc:  # the lease then simply expires
+            logger.warning("could not release the daemon lock: %s", exc)
+
+    def _holder_dead(self, holder: LeaseHolder) -> bool:
+        # A holder on this host can be checked at once; one elsewhere keeps its lease until it expires.
+        return holder.host == self.host and holder.pid != self.pid and not pid_alive(holder.pid, "run")
 
     def _owner_dead(self, owner: str) -> bool:
         # Deliverer owners are "host:pid:nonce"; only processes of this host can be checked.
@@ -176,6 +186,7 @@ class Daemon:
                 await self.app.stop()
             await self.app.shutdown()
             await asyncio.to_thread(self._heartbeat, True)
+            await asyncio.to_thread(self.release)
         logger.info("seedwatch daemon stopped")
 
     def request_stop(self, sig: int | None = None) -> None:
@@ -214,13 +225,13 @@ class Daemon:
         assert jobs is not None
         # The database decides what is due; a late tick must run, not be skipped as a misfire.
         options = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        every = self.settings.daemon.dispatch_every_seconds
         jobs.run_repeating(
-            self._dispatch_job,
-            interval=self.settings.daemon.dispatch_every_seconds,
-            first=0,
-            name="dispatch",
-            job_kwargs=options,
+            self._dispatch_job, interval=every, first=every, name="dispatch", job_kwargs=options
         )
+        # APScheduler cannot start an interval job "now" (PTB's `first=0` waits a whole interval): the
+        # first pass runs here, so digests already due go out at start, not `dispatch_every_seconds` later.
+        self._spawn("dispatch", self.dispatch())
         jobs.run_repeating(
             self._housekeeping_job,
             interval=self.settings.daemon.housekeeping_hours * 3600,
@@ -228,10 +239,11 @@ class Daemon:
             name="housekeeping",
             job_kwargs=options,
         )
-        jobs.run_repeating(
-            self._heartbeat_job, interval=HEARTBEAT_SECONDS, first=HEARTBEAT_SECONDS, job_kwargs=options
-        )
-        self._plan_crawl(self._wake_after(None, utcnow()))
+        beat = min(HEARTBEAT_SECONDS, self.settings.daemon.lease_seconds / 3)
+        jobs.run_repeating(self._heartbeat_job, interval=beat, first=beat, job_kwargs=options)
+        wake = self._wake_after(None, utcnow())
+        self._plan_crawl(wake)
+        self.store.daemon.put_fact(NEXT_CRAWL_FACT, {"at": wake.isoformat()})  # at start, before any crawl
 
     async def _shutdown(self) -> None:
         timeout = self.settings.daemon.stop_timeout_seconds
@@ -286,9 +298,14 @@ class Daemon:
 
     async def _heartbeat_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
+            held = await asyncio.to_thread(self.lock.renew)
             await asyncio.to_thread(self._heartbeat)
         except Exception:
-            logger.exception("heartbeat failed")
+            logger.exception("heartbeat failed")  # the lease lasts three beats: the next one may do
+            return
+        if not held:
+            logger.error("another process took this database's daemon lock; stopping")
+            self.request_stop()
 
     async def _crawl_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._spawn("crawl", self._crawl_and_plan())
@@ -305,6 +322,7 @@ class Daemon:
             if not self._stop.is_set():
                 wake = await asyncio.to_thread(self._wake_after, outcome, started)
                 self._plan_crawl(wake)
+                await asyncio.to_thread(self.store.daemon.put_fact, NEXT_CRAWL_FACT, {"at": wake.isoformat()})
 
     # -- crawling -----------------------------------------------------------------------------------
 
@@ -369,7 +387,6 @@ class Daemon:
             name="crawl",
             job_kwargs={"id": "crawl", "replace_existing": True, "misfire_grace_time": None},
         )
-        self.store.daemon.put_fact(NEXT_CRAWL_FACT, {"at": when.isoformat()})
         logger.info("next crawl at %s", when.isoformat(timespec="seconds"))
 
     async def crawl_now(self) -> str:

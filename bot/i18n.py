@@ -13,36 +13,6 @@ from typing import Any
 
 LANGS = ("en", "zh")
 
-HELP_EN = """<b>seedwatch</b> follows the coverage of a seed article and sends a daily digest of what is new.
-
-/subscribe [topic…] — get the daily digest (all topics, or the ones named)
-/unsubscribe [topic…] — stop it (or drop the topics named)
-/topics — choose topics with buttons
-/time HH:MM — when the digest comes (now {time})
-/timezone Area/City — your time zone (now {timezone})
-/lang zh|en — digest language
-/filter +word -word — keep only articles with +words, drop those with -words; /filter clear
-/digest — the digest now, since the last one
-/claims — what the coverage says about the seed's claims
-/sources — how the sources are doing
-/status — this chat's settings
-/channel @name — set up a channel where I am an admin (in a private chat)"""
-
-HELP_ZH = """<b>seedwatch</b> 跟踪一篇种子文章的报道，每天推送新内容摘要。
-
-/subscribe [话题…] — 订阅每日摘要（全部话题，或指定话题）
-/unsubscribe [话题…] — 取消订阅（或去掉指定话题）
-/topics — 用按钮选择话题
-/time HH:MM — 推送时间（当前 {time}）
-/timezone 地区/城市 — 时区（当前 {timezone}）
-/lang zh|en — 摘要语言
-/filter +词 -词 — 只保留含 +词 的文章，去掉含 -词 的文章；/filter clear 清除
-/digest — 立即获取自上次以来的摘要
-/claims — 报道如何评价种子文章的论断
-/sources — 各信息源的状况
-/status — 本聊天的设置
-/channel @频道名 — 设置一个我担任管理员的频道（在私聊中使用）"""
-
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         # The digest.
@@ -70,7 +40,39 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "empty": "Nothing new since {since}.",
         "untitled": "(untitled)",
         # The bot.
-        "help": HELP_EN,
+        # The bot's commands: `cmd_` is the menu entry (setMyCommands), `help_` the line in /help.
+        "help_intro": "<b>seedwatch</b> follows the coverage of a seed article and sends a daily digest of "
+        "what is new.",
+        "help_admin": "<b>For seedwatch admins</b>",
+        "cmd_subscribe": "Get the daily digest",
+        "help_subscribe": "/subscribe [topic…] — get the daily digest (all topics, or the ones named)",
+        "cmd_unsubscribe": "Stop the daily digest",
+        "help_unsubscribe": "/unsubscribe [topic…] — stop it (or drop the topics named)",
+        "cmd_topics": "Choose topics",
+        "help_topics": "/topics — choose topics with buttons",
+        "cmd_digest": "The digest now",
+        "help_digest": "/digest — the digest now, since the last one",
+        "cmd_time": "Digest time, HH:MM",
+        "help_time": "/time HH:MM — when the digest comes (now {time})",
+        "cmd_timezone": "Time zone, Area/City",
+        "help_timezone": "/timezone Area/City — your time zone (now {timezone})",
+        "cmd_lang": "Language: zh or en",
+        "help_lang": "/lang zh|en — digest language",
+        "cmd_filter": "Keep or drop words: +word -word",
+        "help_filter": "/filter +word -word — keep only articles with +words, drop those with -words; "
+        "/filter clear",
+        "cmd_claims": "The seed's claims in the coverage",
+        "help_claims": "/claims — what the coverage says about the seed's claims",
+        "cmd_sources": "How the sources are doing",
+        "help_sources": "/sources — how the sources are doing",
+        "cmd_status": "This chat's settings",
+        "help_status": "/status — this chat's settings",
+        "cmd_channel": "Set up a channel",
+        "help_channel": "/channel @name — set up a channel where I am an admin (in a private chat)",
+        "cmd_help": "What I can do",
+        "help_crawl": "/crawl — crawl every source now",
+        "help_stats": "/stats — counts of articles, chats and today's deliveries",
+        "help_broadcast": "/broadcast text — send a message to every subscribed chat",
         "start": "Hello! I send a daily digest of the coverage of the seed article.\n"
         "Send /subscribe to get it every day at {time} ({timezone}), or /digest to see it now.",
         "subscribed": "Subscribed: the digest comes every day at {time} ({timezone}). Topics: {topics}.",
@@ -93,6 +95,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "filter_bad": "Use /filter +word to keep only articles with a word, /filter -word to drop them, "
         "/filter clear to remove all filters.",
         "filter_cleared": "Filters cleared.",
+        "filter_dropped": "Only {limit} words are kept per list; {n} left out: {words}.",
+        "filter_cut": "{n} words cut at {limit} characters: {words}.",
+        "filter_cut_one": "1 word cut at {limit} characters: {words}.",
+        "plain_text": "I answer commands only. Send /help for what I can do.",
         "admins_only": "Only the admins of this group can change its settings.",
         "bot_admins_only": "That command is for seedwatch admins.",
         "unknown_command": "I don't know /{command}. Send /help for what I can do.",
@@ -157,7 +163,36 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "more_claims": "论断追踪（/claims）中还有 {n} 条论断。",
         "empty": "自 {since} 以来没有新内容。",
         "untitled": "（无标题）",
-        "help": HELP_ZH,
+        "help_intro": "<b>seedwatch</b> 跟踪一篇种子文章的报道，每天推送新内容摘要。",
+        "help_admin": "<b>seedwatch 管理员命令</b>",
+        "cmd_subscribe": "订阅每日摘要",
+        "help_subscribe": "/subscribe [话题…] — 订阅每日摘要（全部话题，或指定话题）",
+        "cmd_unsubscribe": "取消订阅",
+        "help_unsubscribe": "/unsubscribe [话题…] — 取消订阅（或去掉指定话题）",
+        "cmd_topics": "选择话题",
+        "help_topics": "/topics — 用按钮选择话题",
+        "cmd_digest": "立即获取摘要",
+        "help_digest": "/digest — 立即获取自上次以来的摘要",
+        "cmd_time": "推送时间 HH:MM",
+        "help_time": "/time HH:MM — 推送时间（当前 {time}）",
+        "cmd_timezone": "时区 地区/城市",
+        "help_timezone": "/timezone 地区/城市 — 时区（当前 {timezone}）",
+        "cmd_lang": "语言 zh 或 en",
+        "help_lang": "/lang zh|en — 摘要语言",
+        "cmd_filter": "筛选词 +词 -词",
+        "help_filter": "/filter +词 -词 — 只保留含 +词 的文章，去掉含 -词 的文章；/filter clear 清除",
+        "cmd_claims": "原文论断追踪",
+        "help_claims": "/claims — 报道如何评价种子文章的论断",
+        "cmd_sources": "信息源状况",
+        "help_sources": "/sources — 各信息源的状况",
+        "cmd_status": "本聊天设置",
+        "help_status": "/status — 本聊天的设置",
+        "cmd_channel": "设置频道",
+        "help_channel": "/channel @频道名 — 设置一个我担任管理员的频道（在私聊中使用）",
+        "cmd_help": "帮助",
+        "help_crawl": "/crawl — 立即抓取全部信息源",
+        "help_stats": "/stats — 文章、聊天和今日推送的统计",
+        "help_broadcast": "/broadcast 内容 — 向所有订阅的聊天发送一条消息",
         "start": "你好！我每天推送种子文章相关报道的摘要。\n"
         "发送 /subscribe 每天 {time}（{timezone}）接收，或发送 /digest 立即查看。",
         "subscribed": "已订阅：每天 {time}（{timezone}）推送摘要。话题：{topics}。",
@@ -179,6 +214,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "filter_bad": "用 /filter +词 只保留含该词的文章，/filter -词 去掉含该词的文章，"
         "/filter clear 清除全部筛选。",
         "filter_cleared": "筛选已清除。",
+        "filter_dropped": "每个列表最多保留 {limit} 个词；未保留 {n} 个：{words}。",
+        "filter_cut": "词语最长 {limit} 个字符，已截断 {n} 个：{words}。",
+        "plain_text": "我只回应命令。发送 /help 查看可用命令。",
         "admins_only": "只有本群管理员可以更改设置。",
         "bot_admins_only": "该命令仅限 seedwatch 管理员使用。",
         "unknown_command": "我不认识 /{command}。发送 /help 查看可用命令。",

@@ -166,6 +166,12 @@ class BotSettings(_Section):
         86400.0, gt=0, description="Longest 429 wait honoured, seconds (Telegram's own figure is used)."
     )
     poll_timeout: float = Field(10.0, ge=0, description="Long-polling timeout of getUpdates, seconds.")
+    concurrent_updates: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        description="Updates handled at once, each chat's own in order (1: one at a time).",
+    )
     webhook_url: str = Field("", description="Public webhook URL; empty polls instead.")
     webhook_listen: str = Field("127.0.0.1", description="Webhook listen address.")
     webhook_port: int = Field(8443, ge=1, le=65535, description="Webhook port.")
@@ -197,6 +203,12 @@ class DaemonSettings(_Section):
         6.0, ge=0, description="A digest missed while down is still sent if at most this late."
     )
     dispatch_every_seconds: float = Field(30.0, gt=0, description="How often due digests are looked for.")
+    lease_seconds: float = Field(
+        90.0,
+        ge=3,
+        description="One daemon per database: how long a daemon that stopped renewing its lease (a third "
+        "of this) keeps it (SQLite; PostgreSQL's lock goes with the connection).",
+    )
     retention_days: int = Field(90, ge=1, description="Articles older than this are deleted.")
     delivery_retention_days: int = Field(365, ge=1, description="Delivery records older than this go.")
     housekeeping_hours: float = Field(24.0, gt=0, description="Hours between housekeeping runs.")

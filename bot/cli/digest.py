@@ -123,8 +123,8 @@ def bot_command(settings: Settings, verbose: int) -> None:
     """
     from telegram import Update
 
+    from bot.application import build_application
     from bot.supervise import ChildCommand, CrawlSupervisor
-    from bot.telegram_bot import build_application
 
     configure_logging(settings, verbose)
     store = open_store(settings)

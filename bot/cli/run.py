@@ -53,6 +53,8 @@ def run_daemon(settings: Settings, verbose: int) -> None:
             asyncio.run(daemon.run())
         except TelegramError as exc:  # the Bot API unreachable at start, a revoked token
             raise click.ClickException(f"Telegram ({settings.bot.base_url}): {exc}") from None
+        finally:
+            daemon.release()
     finally:
         store.close()
 

@@ -18,6 +18,7 @@ from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
 from crawler.storage.judging import JudgedRow, JudgingRepo
+from crawler.storage.lease import DaemonLock, LeaseHolder
 from crawler.storage.models import (
     AdminNotice,
     Article,
@@ -41,11 +42,13 @@ __all__ = [
     "Chat",
     "ClaimMatch",
     "CrawlRun",
+    "DaemonLock",
     "Database",
     "Delivery",
     "DuplicateArticle",
     "FetchError",
     "JudgedRow",
+    "LeaseHolder",
     "Source",
     "StorageError",
     "Store",

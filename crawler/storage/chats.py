@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from crawler.storage.models import Chat
 from crawler.storage.store import Database
@@ -52,13 +53,19 @@ class ChatRepo:
     def ensure(self, chat_id: int, defaults: Mapping[str, Any]) -> Chat:
         """The chat with this Telegram id, created with `defaults` when it is new."""
         _check(defaults)
-        with self.db.session() as session:
-            chat = session.scalar(select(Chat).where(Chat.chat_id == chat_id))
-            if chat is None:
-                chat = Chat(chat_id=chat_id, **defaults)
-                session.add(chat)
-                session.flush()
-            return chat
+        try:
+            with self.db.session() as session:
+                chat = session.scalar(select(Chat).where(Chat.chat_id == chat_id))
+                if chat is None:
+                    chat = Chat(chat_id=chat_id, **defaults)
+                    session.add(chat)
+                    session.flush()
+                return chat
+        except IntegrityError:  # created meanwhile by another process or thread (two first updates at once)
+            found = self.get(chat_id)
+            if found is None:
+                raise
+            return found
 
     def update(self, chat_id: int, **values: Any) -> Chat | None:
         """Change a chat's settings; None when the chat is unknown."""

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_CLASS = 0x5EED  # the first key of our PostgreSQL advisory locks
 
 
 class StorageError(Exception):
@@ -95,7 +96,12 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op when it is there already."""
+    """Bring the schema to the newest revision; a no-op when it is there already.
+
+    Processes starting at once on a fresh database migrate one after the other: the upgrade runs under a
+    lock (PostgreSQL: an advisory lock; SQLite: the write lock, taken before the first statement), and a
+    process that waited finds the schema current and does nothing.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(config).get_current_head()
     try:
@@ -103,7 +109,10 @@ def migrate(engine: Engine) -> None:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
                 return
-        with engine.begin() as connection:
+        with _migration_lock(engine) as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return  # migrated by another process while this one waited
             config.attributes["connection"] = connection
             logger.info("migrating database %s from %s to %s", safe_url(str(engine.url)), current, head)
             command.upgrade(config, "head")
@@ -111,6 +120,41 @@ def migrate(engine: Engine) -> None:
         raise StorageError(f"cannot open database {safe_url(str(engine.url))}: {_reason(exc)}") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot migrate database {safe_url(str(engine.url))}: {exc}") from exc
+
+
+def advisory_key(purpose: str) -> str:
+    """SQL for the two keys of a PostgreSQL advisory lock of ours, per schema (tests use one schema each)."""
+    return f"{LOCK_CLASS}, hashtext(current_schema() || '/{purpose}')"
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that no other migration can run beside, committed at the end."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({advisory_key('migrate')})"))
+            yield connection
+        return
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.dbapi_connection
+        assert driver is not None
+        previous = driver.isolation_level  # type: ignore[attr-defined]
+        driver.isolation_level = None  # type: ignore[attr-defined]  # the driver's own BEGIN would be deferred
+        try:
+            # IMMEDIATE: the write lock from the start, so the version read and the DDL form one unit.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+        finally:
+            driver.isolation_level = previous  # type: ignore[attr-defined]
 
 
 def _reason(exc: OperationalError) -> str:

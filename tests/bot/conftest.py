@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot.application import build_application
 from bot.ratelimit import FloodLimiter
-from bot.telegram_bot import build_application
 from crawler.config import Settings, load_settings
 from crawler.judge.text import content_hash
 from crawler.storage import Store, Story

@@ -96,7 +96,7 @@ async def test_sigkill_and_sigterm_mid_fan_out_then_every_digest_exactly_once(
     # A second daemon on the same database refuses to start; a few more passes send nothing again.
     intruder = await DaemonProcess(env, tmp_path / "daemon-4.log").start()
     assert intruder.process is not None and await intruder.process.wait() == 1
-    assert "another seedwatch daemon is running here" in intruder.tail()
+    assert f"another seedwatch daemon holds this database (pid {third.pid} on " in intruder.tail()
     await asyncio.sleep(1.0)
     assert await third.signal(signal.SIGTERM) == 0, third.tail()
 

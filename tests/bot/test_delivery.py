@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.application import deliverer_of
 from bot.delivery import Action, action_for
 from bot.ratelimit import FloodLimiter
-from bot.telegram_bot import deliverer_of
 from crawler.storage import Store
 from tests.bot.conftest import FakeClock, add_article, bot_settings, idle_bot, subscribe_chat
 from tests.fakes.telegram_api import FakeTelegram, Limits, bad_entities, retry_after

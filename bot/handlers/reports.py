@@ -1,4 +1,4 @@
-"""The bot's report commands: the claims tracker, source health, and a chat's status."""
+"""/claims, /sources and /status: the claims tracker, source health, and a chat's settings."""
 
 from __future__ import annotations
 
@@ -7,18 +7,27 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.commands import Handler, topics_text
+from bot.handlers.common import (
+    db,
+    is_bot_admin,
+    lang_of,
+    lang_of_chat,
+    own_chat,
+    reply,
+    services,
+    topics_text,
+)
 from bot.i18n import normalize_lang, t
 from bot.prepare import zone_of
 from bot.render import format_time, split_messages
-from bot.telegram_bot import lang_of, own_chat, reply, services
+from bot.status import collect_status, render_status
 
 
 async def claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The claims tracker: per claim, articles that support, dispute or mention it."""
-    lang = lang_of(update, context)
+    lang = await lang_of(update, context)
     svc = services(context)
-    tallies = svc.store.claims.tracker()
+    tallies = await db(svc.store.claims.tracker)
     wording = svc.deliverer.maker.wording
     if not tallies:
         await reply(update, context, t(lang, "claims_none"))
@@ -50,12 +59,14 @@ async def claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """How each source is doing: last success, failures, runs without anything new."""
-    lang = lang_of(update, context)
-    rows = services(context).store.sources.all()
+    chat = await own_chat(update, context)
+    lang = lang_of_chat(chat, context)
+    svc = services(context)
+    rows = await db(svc.store.sources.all)
     if not rows:
         await reply(update, context, t(lang, "sources_none"))
         return
-    zone = zone_of(own_chat(update, context).timezone)
+    zone = zone_of(chat.timezone)
     blocks = [t(lang, "sources_title")]
     for source in rows:
         name = source.name or source.url
@@ -64,7 +75,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             blocks.append(
                 t(lang, "source_failing", name=name, failures=source.consecutive_failures, error=error)
             )
-        elif source.empty_runs >= services(context).settings.crawl.empty_alert_after:
+        elif source.empty_runs >= svc.settings.crawl.empty_alert_after:
             blocks.append(t(lang, "source_empty", name=name, runs=source.empty_runs))
         elif source.last_success_at is not None:
             blocks.append(
@@ -80,13 +91,18 @@ def _when(value: datetime | None, lang: str, zone: str) -> str:
     return format_time(value, lang, zone_of(zone)) if value else t(lang, "never")
 
 
+async def system_status(context: ContextTypes.DEFAULT_TYPE, lang: str, zone: str = "UTC") -> str:
+    """The seedwatch-wide lines of /status, for admins: the report `seedwatch status` prints."""
+    svc = services(context)
+    report = await db(collect_status, svc.settings, svc.store)
+    return "\n\n" + render_status(report, lang, zone_of(zone), as_html=True, every_source=False)
+
+
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """This chat's settings (and, for seedwatch admins, how seedwatch is doing)."""
-    from bot.admin import system_status
-
-    lang = lang_of(update, context)
-    own = own_chat(update, context)
-    chat = services(context).store.chats.managing(own.chat_id) or own
+    own = await own_chat(update, context)
+    lang = lang_of_chat(own, context)
+    chat = await db(services(context).store.chats.managing, own.chat_id) or own
     text = t(
         lang,
         "status",
@@ -102,13 +118,6 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if chat is not own:
         text += t(lang, "for_channel", name=chat.title)
-    if update.effective_user and update.effective_user.id in services(context).settings.bot.admin_ids:
-        text += system_status(context, lang, chat.timezone)
+    if is_bot_admin(update, context):
+        text += await system_status(context, lang, chat.timezone)
     await reply(update, context, text)
-
-
-HANDLERS: dict[str, Handler] = {
-    "claims": claims,
-    "sources": sources,
-    "status": status,
-}
