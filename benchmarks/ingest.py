@@ -41,6 +41,7 @@ def _child_full(sources_file: str, db: str) -> dict[str, Any]:
         "crawl.concurrent_requests": CONCURRENCY,
         "crawl.concurrent_per_domain": CONCURRENCY,
         "crawl.retry_times": 0,
+        "crawl.allowed_networks": ["127.0.0.1/32"],
         "crawl.download_timeout": 10,
         "crawl.extract_processes": int(os.environ.get("BENCH_PROCESSES", "-1")),
     }

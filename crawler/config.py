@@ -64,6 +64,11 @@ class CrawlSettings(_Section):
     max_page_bytes: int = Field(
         8 * 1024 * 1024, ge=1024, description="Largest response accepted, bytes; larger ones fail."
     )
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description='Networks (CIDR) fetched although not public, e.g. ["127.0.0.1/32"] for a local '
+        "test site; loopback, private, link-local and other non-public addresses are refused otherwise.",
+    )
     retry_times: int = Field(2, ge=0, le=10, description="Retries of a failed request (5xx, timeouts).")
     retry_backoff: float = Field(
         1.0, ge=0, description="Base of the exponential backoff between retries, seconds."
@@ -104,6 +109,13 @@ class CrawlSettings(_Section):
         ge=600,
         description="Shared frontier: a run's Redis keys expire this long after its last heartbeat.",
     )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from crawler.fetch_policy import parse_networks
+
+        return [str(network) for network in parse_networks(value)]
 
 
 class TopicSettings(_Section):

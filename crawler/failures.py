@@ -4,6 +4,7 @@ Errors raised by our spiders and middlewares::
 
     CrawlFailure(Exception)     a source or page that cannot be used; `.reason` is a code of REASONS
     AlreadyStored(IgnoreRequest) a link to an article stored already (not a failure: counted as duplicate)
+    FetchRefused(IgnoreRequest)  the fetch policy refused a request (`blocked_scheme`, `blocked_address`)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ REASONS = {
     "malformed_sitemap": "the sitemap cannot be read",
     "no_entries": "the listing selectors found no links",
     "bad_url": "the URL cannot be fetched",
+    "blocked_scheme": "only http and https URLs are fetched",
+    "blocked_address": "the address is not public (loopback, private, link-local, ...); not fetched",
     "error": "unexpected error",
 }
 
@@ -64,6 +67,17 @@ class AlreadyStored(IgnoreRequest):
     def __init__(self, url: str, article_id: int) -> None:
         super().__init__(f"already stored as article #{article_id}: {url}")
         self.article_id = article_id
+
+
+class FetchRefused(IgnoreRequest):
+    """The fetch policy refused a request before any connection: its scheme, or the address of its host."""
+
+    def __init__(self, reason: str, detail: str, url: str = "", address: str = "") -> None:
+        super().__init__(f"{detail}: {url}" if url else detail)
+        self.reason = reason
+        self.detail = detail
+        self.url = url
+        self.address = address
 
 
 @dataclass(frozen=True)
@@ -97,8 +111,13 @@ def diagnose(failure: Failure | BaseException) -> Diagnosis:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, CrawlFailure):
         return Diagnosis(exc.reason, exc.detail, exc.http_status)
+    if isinstance(exc, FetchRefused):
+        return Diagnosis(exc.reason, exc.detail)
     if isinstance(exc, IgnoreRequest):
         lowered = text.lower()
+        if "download_maxsize" in lowered:
+            # Scrapy's HttpCompressionMiddleware: the body grew past the limit while being decompressed.
+            return Diagnosis("too_large", f"{describe('too_large')} once decompressed")
         if "robots.txt" in lowered:
             return Diagnosis("robots", describe("robots"))
         if "redirect" in lowered:

@@ -1,5 +1,7 @@
 """Downloader middlewares and request fingerprints of the seedwatch project.
 
+- `FetchPolicyMiddleware`: every request (pages, feeds, redirects, robots.txt, sitemaps, listings) is
+  http(s) to an allowed address, or is refused with `FetchRefused` before anything is sent.
 - `BackoffRetryMiddleware`: Scrapy's retries, with exponential backoff (and Retry-After) between tries.
 - `KnownArticleMiddleware`: a link to an article stored already is not fetched again.
 - `CanonicalFingerprinter` / `CanonicalRedisDupeFilter`: article requests are the same request when
@@ -13,14 +15,20 @@ import hashlib
 import logging
 import random
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CannotResolveHostError
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.request import RequestFingerprinter
 from scrapy_redis.dupefilter import RFPDupeFilter
+from twisted.internet.error import DNSLookupError
 
-from crawler.failures import AlreadyStored
+from crawler.failures import AlreadyStored, FetchRefused
+from crawler.fetch_policy import AddressGuard, Refusal, parse_address
 from crawler.judge.canonical import canonical_url, url_variants
+from crawler.resolver import GuardedResolver
 from crawler.settings import seedwatch_settings
 from crawler.storage import Store
 
@@ -48,6 +56,66 @@ class CanonicalRedisDupeFilter(RFPDupeFilter):  # type: ignore[misc]
             key = f"{request.method} {canonical_url(request.url)}"
             return hashlib.sha1(key.encode()).hexdigest()
         return str(super().request_fingerprint(request))
+
+
+class FetchPolicyMiddleware:
+    """Refuses a request whose scheme is not http(s) or whose host has no allowed address.
+
+    First in the chain, so a refused URL costs no robots.txt request either. The resolver
+    (`crawler.resolver.GuardedResolver`) enforces the same guard when the connection is made; this
+    middleware refuses early and turns the resolver's refusal into the failure's reason.
+    """
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self.guard = guard
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FetchPolicyMiddleware:
+        return cls(AddressGuard(crawler.settings.getlist("SEEDWATCH_ALLOWED_NETWORKS")))
+
+    @staticmethod
+    def _resolver() -> GuardedResolver | None:
+        from twisted.internet import reactor
+
+        resolver = getattr(reactor, "nameResolver", None)
+        return resolver if isinstance(resolver, GuardedResolver) else None
+
+    @staticmethod
+    def _refuse(request: Request, refusal: Refusal) -> FetchRefused:
+        return FetchRefused(refusal.reason, refusal.detail, request.url, refusal.address)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        """Raise FetchRefused for a URL the policy does not allow."""
+        refusal = self.guard.url_refusal(request.url)
+        if refusal is not None:
+            raise self._refuse(request, refusal)
+        host = urlparse_cached(request).hostname or ""
+        resolver = self._resolver()
+        if resolver is not None and parse_address(host) is None:
+            refusal = await resolver.check(host)
+            if refusal is not None:
+                raise self._refuse(request, refusal)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        """A redirect to a scheme we do not fetch is refused (Scrapy would hand the 3xx to the spider)."""
+        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+        if location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            refusal = self.guard.url_refusal(target)
+            if refusal is not None and refusal.reason == "blocked_scheme":
+                raise FetchRefused(
+                    refusal.reason, f"redirected to {target[:200]}: {refusal.detail}", request.url
+                )
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        """A host the resolver gave no address for because the policy kept them all back is refused."""
+        if not isinstance(exception, CannotResolveHostError | DNSLookupError):
+            return
+        resolver = self._resolver()
+        refusal = resolver.refusal_for(urlparse_cached(request).hostname or "") if resolver else None
+        if refusal is not None:
+            raise self._refuse(request, refusal) from exception
 
 
 class BackoffRetryMiddleware(RetryMiddleware):  # type: ignore[misc]

@@ -47,7 +47,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.CanonicalFingerprinter"
 LOG_FORMATTER = "crawler.logformatter.SeedwatchLogFormatter"
 
+# The fetch policy (crawler/fetch_policy.py): http and https only, public addresses only.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+SEEDWATCH_ALLOWED_NETWORKS: list[str] = []
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.FetchPolicyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.KnownArticleMiddleware": 590,
@@ -87,6 +93,8 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
             "DOWNLOAD_DELAY": crawl.download_delay,
             "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+            # The limit holds after decompression too (Scrapy's HttpCompressionMiddleware checks it as
+            # it inflates); DOWNLOAD_TIMEOUT is one timer for the whole download, not one per read.
             "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
             "DOWNLOAD_WARNSIZE": max(1, crawl.max_page_bytes // 2),
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
@@ -96,6 +104,7 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
             "RETRY_TIMES": crawl.retry_times,
             "SEEDWATCH_RETRY_BACKOFF": crawl.retry_backoff,
             "SEEDWATCH_RETRY_BACKOFF_MAX": crawl.retry_backoff_max,
+            "SEEDWATCH_ALLOWED_NETWORKS": list(crawl.allowed_networks),
             "SEEDWATCH_SETTINGS": settings,
             "SEEDWATCH_RUN_ID": run_id,
             "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",

@@ -113,5 +113,10 @@ def redis_url() -> str:
 def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     """Default settings with this test's database and data directory; the environment is ignored."""
     return load_settings(
-        environ={}, overrides={"database_url": sqlite_url, "data_dir": str(tmp_path / "data")}
+        environ={},
+        overrides={
+            "database_url": sqlite_url,
+            "data_dir": str(tmp_path / "data"),
+            "crawl.allowed_networks": ["127.0.0.1/32"],  # test sites listen on loopback; nothing else
+        },
     )

@@ -28,6 +28,7 @@ DEMO_OVERRIDES: dict[str, Any] = {
     "crawl.download_timeout": 8,
     "crawl.retry_times": 1,
     "crawl.retry_backoff": 0.2,
+    "crawl.allowed_networks": ["127.0.0.1/32"],  # the demo web on loopback, and nothing else
 }
 
 

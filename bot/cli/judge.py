@@ -7,7 +7,6 @@ import logging
 import re
 import shutil
 import tempfile
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,8 @@ from rich.table import Table
 from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
 from crawler.config import Settings
+from crawler.fetch_page import FetchError, FetchLimits, fetch_page
+from crawler.fetch_policy import AddressGuard
 from crawler.judge.claimdraft import propose_claims, render_draft
 from crawler.judge.claims import ClaimSet, ClaimsFileError, load_claim_set
 from crawler.judge.numbers import Quantity
@@ -30,8 +31,6 @@ from crawler.storage.claims import ClaimTally
 logger = logging.getLogger(__name__)
 
 SEED_NAME = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,79}$")
-FETCH_TIMEOUT = 30
-FETCH_MAX_BYTES = 8 * 1024 * 1024
 _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.S)
 _MARKDOWN_MARKS = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|^\s{0,3}#{1,6}\s*|\*\*|__", re.M)
 
@@ -50,21 +49,20 @@ def seeds_dir(settings: Settings) -> Path:
     return settings.resolve(settings.seeds_dir)
 
 
-def _fetch(url: str) -> tuple[str, str]:
-    """The body of a URL as text, and its content type (a plain request: one page, not a crawl)."""
-    request = urllib.request.Request(url, headers={"User-Agent": "seedwatch (seeds add)"})
+def _fetch(url: str, settings: Settings) -> tuple[str, str]:
+    """The body of a URL as text, and its content type: one page under the crawl's fetch policy and limits."""
+    crawl = settings.crawl
+    limits = FetchLimits(crawl.max_page_bytes, crawl.download_timeout, user_agent=crawl.user_agent)
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(FETCH_MAX_BYTES + 1)
-            content_type = response.headers.get_content_type() or ""
-            charset = response.headers.get_content_charset() or "utf-8"
-    except OSError as exc:
-        raise click.ClickException(f"could not fetch {url}: {exc}") from None
-    if len(data) > FETCH_MAX_BYTES:
-        raise click.ClickException(
-            f"{url} is larger than {FETCH_MAX_BYTES // 1048576} MiB; save the article to a file"
-        )
-    return data.decode(charset, errors="replace"), content_type
+        page = fetch_page(url, AddressGuard(crawl.allowed_networks), limits)
+    except FetchError as exc:
+        hint = "; save the article to a file" if exc.reason in ("too_large", "timeout") else ""
+        raise click.ClickException(f"could not fetch {url} ({exc.reason}): {exc.detail}{hint}") from None
+    try:
+        text = page.body.decode(page.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = page.body.decode("utf-8", errors="replace")
+    return text, page.content_type
 
 
 def _from_html(html: str, url: str) -> SeedArticle:
@@ -76,10 +74,10 @@ def _from_html(html: str, url: str) -> SeedArticle:
     return SeedArticle(extracted.title, extracted.text, url)
 
 
-def read_seed_article(path_or_url: str) -> SeedArticle:
+def read_seed_article(path_or_url: str, settings: Settings) -> SeedArticle:
     """The seed article from a local .txt/.md/.html file or from a URL."""
     if re.match(r"https?://", path_or_url, re.IGNORECASE):
-        body, content_type = _fetch(path_or_url)
+        body, content_type = _fetch(path_or_url, settings)
         if "html" in content_type or re.search(r"<html|<body|<p[\s>]", body[:5000], re.IGNORECASE):
             return _from_html(body, path_or_url)
         return SeedArticle("", body, path_or_url)
@@ -138,7 +136,7 @@ def seeds_add(path_or_url: str, name: str | None, settings: Settings) -> None:
     import jieba  # noqa: F401 - imported before logging is set up, which then quiets its start-up chatter
 
     configure_logging(settings)
-    article = read_seed_article(path_or_url)
+    article = read_seed_article(path_or_url, settings)
     if not article.text.strip():
         raise click.ClickException(f"{path_or_url} has no text")
     name = name or default_seed_name(article)

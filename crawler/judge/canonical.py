@@ -7,7 +7,7 @@ another outlet says "syndicated from there", which is a content duplicate (judge
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -34,10 +34,20 @@ def _site(host: str) -> str:
     return host
 
 
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # out of range or not a number: no port we could connect to
+        return None
+
+
 def same_site(a: str, b: str) -> bool:
     """Whether two URLs belong to one site (ignoring www., m., amp. and the scheme)."""
-    pa, pb = urlsplit(a), urlsplit(b)
-    return _site(pa.hostname or "") == _site(pb.hostname or "") and pa.port == pb.port
+    try:
+        pa, pb = urlsplit(a), urlsplit(b)
+    except ValueError:
+        return False
+    return _site(pa.hostname or "") == _site(pb.hostname or "") and _port(pa) == _port(pb)
 
 
 def _strip_amp_path(path: str) -> str:
@@ -49,17 +59,28 @@ def _strip_amp_path(path: str) -> str:
 
 def canonical_url(url: str, declared: str | None = None) -> str:
     """The canonical form of an article URL; `declared` is the page's own rel=canonical, if any."""
+    try:
+        return _canonical(url, declared)
+    except ValueError:  # not a URL one could fetch (a broken IPv6 host, say): it is its own key
+        return url.strip()
+
+
+def _canonical(url: str, declared: str | None) -> str:
     url = safe_url_string(url.strip())
     if declared:
-        candidate = safe_url_string(urljoin(url, declared.strip()))
-        if urlsplit(candidate).scheme in ("http", "https") and same_site(candidate, url):
-            url = candidate
+        try:
+            candidate = safe_url_string(urljoin(url, declared.strip()))
+            if urlsplit(candidate).scheme in ("http", "https") and same_site(candidate, url):
+                url = candidate
+        except ValueError:
+            pass  # a rel=canonical that is no URL is ignored, as an absent one
     parts = urlsplit(url)
     host = _site(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    port = _port(parts)
     netloc = (
-        host
-        if parts.port is None or parts.port == {"http": 80, "https": 443}.get(parts.scheme)
-        else (f"{host}:{parts.port}")
+        host if port is None or port == {"http": 80, "https": 443}.get(parts.scheme) else f"{host}:{port}"
     )
     query = [
         (key, value)

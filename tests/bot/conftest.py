@@ -58,6 +58,7 @@ def bot_settings(tmp_path: Path, base_url: str, **overrides: Any) -> Settings:
         "bot.per_chat_per_second": 1000,
         "bot.per_group_per_minute": 60000,
         "bot.poll_timeout": 1,
+        "crawl.allowed_networks": ["127.0.0.1/32"],
         **TOPICS,
         **overrides,
     }

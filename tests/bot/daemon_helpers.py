@@ -20,6 +20,7 @@ FAST_CRAWL = {
     "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
     "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
     "SEEDWATCH_CRAWL__EXTRACT_PROCESSES": "0",
+    "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
 }
 
 

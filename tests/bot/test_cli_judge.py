@@ -35,7 +35,8 @@ def config(tmp_path: Path, sqlite_url: str) -> Path:
     path = tmp_path / "test.toml"
     path.write_text(
         f'database_url = "{sqlite_url}"\nseeds_dir = "{seeds}"\nseeds = ["deepseek-stargate"]\n'
-        f'data_dir = "{tmp_path / "data"}"\n',
+        f'data_dir = "{tmp_path / "data"}"\n'
+        '[crawl]\nallowed_networks = ["127.0.0.1/32"]\n',
         encoding="utf-8",
     )
     return path

@@ -32,6 +32,7 @@ FAST = {
     "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
     "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
     "SEEDWATCH_CRAWL__MAX_PAGE_BYTES": "1000000",
+    "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
 }
 
 
