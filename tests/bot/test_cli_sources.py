@@ -65,6 +65,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "SEEDWATCH_SOURCES_FILE": str(listed),
         "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "5",
         "SEEDWATCH_CRAWL__RETRY_TIMES": "0",
+        "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',
     }
 
 

@@ -11,9 +11,18 @@ from crawler.storage import Store
 from tests.bot.conftest import ADMIN, bot_settings, running_bot
 from tests.bot.test_bot_commands import say
 from tests.bot.test_cli_sources import site  # noqa: F401 - the loopback feed fixture
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 STRANGER = 12
+
+
+async def checked(api: FakeTelegram, text: str) -> SentMessage:
+    """Send an /addsource and wait for its verdict: the probe starts a crawl process, so give it time."""
+    before = len(api.sent(ADMIN))
+    api.send(ADMIN, ADMIN, text)
+    sent = await api.wait_sent(ADMIN, before + 2, timeout=90)
+    assert sent[before].text.startswith("Checking ")
+    return sent[before + 1]
 
 
 async def test_admins_add_and_remove_sources_checked_like_the_cli(
@@ -35,9 +44,9 @@ async def test_admins_add_and_remove_sources_checked_like_the_cli(
     async with running_bot(settings, bot_store):
         [refused] = await say(api, STRANGER, STRANGER, f"/addsource {site}/feed.xml")
         [usage] = await say(api, ADMIN, ADMIN, "/addsource")
-        _, added = await say(api, ADMIN, ADMIN, f"/addsource {site}/feed.xml wires", replies=2)
-        _, twice = await say(api, ADMIN, ADMIN, f"/addsource {site}/feed.xml/", replies=2)
-        _, dead = await say(api, ADMIN, ADMIN, f"/addsource {site}/gone.xml", replies=2)
+        added = await checked(api, f"/addsource {site}/feed.xml wires")
+        twice = await checked(api, f"/addsource {site}/feed.xml/")
+        dead = await checked(api, f"/addsource {site}/gone.xml")
         [bad] = await say(api, ADMIN, ADMIN, "/addsource file:///etc/passwd")
         [removed] = await say(api, ADMIN, ADMIN, f"/removesource {site}/feed.xml")
         [unknown] = await say(api, ADMIN, ADMIN, f"/removesource {site}/feed.xml")
