@@ -149,3 +149,10 @@ def test_export_into_a_missing_folder_is_refused_before_anything_else(
 ) -> None:
     result = run(env, "export", str(tmp_path / "nowhere" / "x.opml"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/feed.xml", "http://169.254.169.254/latest/meta-data/"])
+def test_addresses_the_fetch_policy_refuses_are_not_added(env: dict[str, str], url: str) -> None:
+    result = run(env, "add", url)
+    assert result.exit_code == 1
+    assert "blocked_address" in result.output and "0 added" in result.output
