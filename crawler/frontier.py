@@ -161,6 +161,14 @@ class LeaseKeeper:
         self.pending: defaultdict[str, int] = defaultdict(int)  # items of a response not yet processed
         self.finished_output: set[str] = set()
         self.loop: task.LoopingCall | None = None
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The database, opened when a worker first goes idle (most never need it)."""
+        if self._store is None:
+            self._store = Store(self.store_url)
+        return self._store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeaseKeeper:
@@ -268,28 +276,31 @@ class LeaseKeeper:
             raise DontCloseSpider("the shared frontier still has requests waiting or being handled")
         if not self.worker:
             return
-        with Store(self.store_url) as store:
-            run = store.runs.get(self.run_id)
-            if run is None or run.status != "running":
-                return
-            holder = queue.server.get(producer_key(self.run_id))
-            started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
-            young = datetime.now(UTC) - started < timedelta(seconds=2 * producer_ttl(queue.lease_seconds))
-            if holder is not None or young:
-                # A run younger than two heartbeats may not have said it is alive yet.
-                raise DontCloseSpider("the run this worker joined is still running")
-            # The process that started the run died; its queue is empty and nobody holds a lease.
-            store.runs.finish(
-                self.run_id,
-                "interrupted",
-                "the process that started this run died; its workers handled every request left",
-            )
-            logger.warning("crawl run %s: its starting process died; run ended by a worker", self.run_id)
+        store = self.store
+        run = store.runs.get(self.run_id)
+        if run is None or run.status != "running":
+            return
+        holder = queue.server.get(producer_key(self.run_id))
+        started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+        young = datetime.now(UTC) - started < timedelta(seconds=2 * producer_ttl(queue.lease_seconds))
+        if holder is not None or young:
+            # A run younger than two heartbeats may not have said it is alive yet.
+            raise DontCloseSpider("the run this worker joined is still running")
+        # The process that started the run died; its queue is empty and nobody holds a lease.
+        store.runs.finish(
+            self.run_id,
+            "interrupted",
+            "the process that started this run died; its workers handled every request left",
+        )
+        logger.warning("crawl run %s: its starting process died; run ended by a worker", self.run_id)
 
     def spider_closed(self, spider: Spider) -> None:
         queue = _QUEUES.pop(id(spider), None)
         if queue is not None:
             queue.release(list(queue.held))
+        if self._store is not None:
+            self._store.close()
+            self._store = None
         # One spider per crawler: its heartbeat ends with it.
         if self.loop is not None and self.loop.running:
             self.loop.stop()
