@@ -15,6 +15,7 @@ ALL = (
     "fanout",
     "bot_latency",
     "soak",
+    "feeds_5000",
 )
 
 

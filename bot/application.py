@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.delivery import Deliverer
-from bot.handlers import admin, channels, chat_settings, digest, reports, start, subscription
+from bot.handlers import admin, channels, chat_settings, digest, reports, sources, start, subscription
 from bot.handlers.common import Command, CrawlLauncher, Services, lang_of, reply
 from bot.i18n import LANGS, t
 from bot.ratelimit import FloodLimiter
@@ -53,6 +53,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("crawl", admin.crawl, menu=False, admin=True),
     Command("stats", admin.stats, menu=False, admin=True),
     Command("broadcast", admin.broadcast, menu=False, admin=True),
+    Command("addsource", sources.addsource, menu=False, admin=True),
+    Command("removesource", sources.removesource, menu=False, admin=True),
 )
 
 

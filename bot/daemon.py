@@ -50,7 +50,8 @@ from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from crawler.config import Settings
 from crawler.schedule import due_sources, next_wake, plan_next, source_interval
-from crawler.sources import SourceListError, SourceSpec, load_sources
+from crawler.source_admin import current_sources
+from crawler.sources import SourceListError, SourceSpec
 from crawler.storage import DaemonLock, LeaseHolder, Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -326,7 +327,7 @@ class Daemon:
     # -- crawling -----------------------------------------------------------------------------------
 
     def _specs(self) -> list[SourceSpec]:
-        return load_sources(self.settings.resolve(self.settings.sources_file))
+        return current_sources(self.settings, self.store)
 
     async def crawl_cycle(self, started: datetime) -> CrawlOutcome | None:
         """Crawl the sources due now in a child process, then plan their next times and tell admins."""

@@ -98,6 +98,17 @@ class CrawlSettings(_Section):
     empty_alert_after: int = Field(
         5, ge=1, description="Daemon: flag a source that answered but yielded nothing this many runs."
     )
+    frontier_lease_seconds: float = Field(
+        60.0,
+        ge=5,
+        description="Shared frontier: a request taken by a process that stops renewing it (it died) goes "
+        "back to the queue after this many seconds.",
+    )
+    frontier_keys_ttl: int = Field(
+        86400,
+        ge=600,
+        description="Shared frontier: a run's Redis keys expire this long after its last heartbeat.",
+    )
 
     @field_validator("allowed_networks")
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 
 from crawler import signals as our_signals
 from crawler.failures import diagnose
@@ -202,32 +202,3 @@ class CrawlRecorder:
         if self.store is not None:
             self.store.runs.record_error(self.run_id, url, "page", "storage_error", diagnosis.detail)
         self._count(articles_failed=1)
-
-
-class FrontierKeepAlive:
-    """Keeps a worker's spider open while the crawl run it joined is still running.
-
-    With a shared Redis frontier, a worker's queue can be empty for a moment while the process that
-    started the run (or another worker) is still adding requests; the worker waits instead of leaving.
-    """
-
-    def __init__(self, database_url: str, run_id: int) -> None:
-        self.database_url = database_url
-        self.run_id = run_id
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierKeepAlive:
-        settings = seedwatch_settings(crawler)
-        run_id = crawler.settings.get("SEEDWATCH_RUN_ID")
-        if not crawler.settings.getbool("SEEDWATCH_WORKER") or run_id is None:
-            raise NotConfigured  # only workers of a shared frontier wait for their run (said quietly)
-        extension = cls(settings.database, int(run_id))
-        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
-        return extension
-
-    def spider_idle(self) -> None:
-        """Stay open while the run is running (Scrapy asks again every few seconds)."""
-        with Store(self.database_url) as store:
-            run = store.runs.get(self.run_id)
-        if run is not None and run.status == "running":
-            raise DontCloseSpider("the run this worker joined is still running")

@@ -9,6 +9,7 @@ stored article in order and replaces each article's judgement in its own transac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,6 +22,10 @@ from crawler.judge.types import ClaimMatcher, Doc, Judgement
 from crawler.storage import JudgedRow, Store
 
 logger = logging.getLogger(__name__)
+
+# How long an id below the highest seen may still appear: longer than any transaction storing an article.
+GAP_PATIENCE = 600.0
+MAX_GAP = 1000  # a larger jump is not transactions in flight (a restored sequence, say)
 
 
 class SeedError(Exception):
@@ -113,6 +118,9 @@ class JudgeService:
         self.generation = 0
         self._seen_up_to = 0
         self._own: set[int] = set()
+        # Ids below the highest seen that were not there yet: another process's transaction may still
+        # commit them (ids are taken at insert, not at commit). Looked for again until GAP_PATIENCE passes.
+        self._gaps: dict[int, float] = {}
         self._warm_start()
 
     @classmethod
@@ -136,8 +144,12 @@ class JudgeService:
             self._shared.pop(self.settings.database, None)
             self.store.close()
 
-    def _observe(self, rows: Iterable[JudgedRow]) -> None:
+    def _observe(self, rows: Iterable[JudgedRow], track_gaps: bool = True) -> None:
+        now = time.monotonic()
         for row in rows:
+            self._gaps.pop(row.id, None)
+            if track_gaps and self._seen_up_to + 1 < row.id <= self._seen_up_to + MAX_GAP:
+                self._gaps.update(dict.fromkeys(range(self._seen_up_to + 1, row.id), now))
             self._seen_up_to = max(self._seen_up_to, row.id)
             if row.id in self._own:
                 continue
@@ -155,12 +167,16 @@ class JudgeService:
         self.judge.load_outlet_lines(self.store.judging.outlet_lines())
         newest = self.store.judging.newest_time()
         text_since = None if newest is None else newest - self.judge.text_window
-        self._observe(self.store.judging.judged(0, text_since))
+        # What is committed now is all there is to warm up from; gaps below it are old rollbacks.
+        self._observe(self.store.judging.judged(0, text_since), track_gaps=False)
         logger.info("judge warmed up with %d stored articles", self._seen_up_to)
 
     def catch_up(self) -> None:
-        """Take in articles other processes stored since we last looked (with their texts: they are new)."""
-        self._observe(self.store.judging.judged(self._seen_up_to))
+        """Take in articles other processes stored since we last looked (with their texts: they are new),
+        including those whose transactions committed after a later id's."""
+        now = time.monotonic()
+        self._gaps = {key: since for key, since in self._gaps.items() if now - since < GAP_PATIENCE}
+        self._observe(self.store.judging.judged(self._seen_up_to, also=self._gaps))
 
     def assess(self, item: ArticleItem) -> Judgement:
         """The judgement of an item about to be stored."""
@@ -171,6 +187,7 @@ class JudgeService:
         """Take in an item just stored (and count its lines as the outlet's)."""
         self.judge.index(doc_of(item, article_id), judgement, story_id)
         self._own.add(article_id)
+        self._gaps.pop(article_id, None)
         self.generation += 1
         if judgement.lines:
             self.store.judging.count_outlet_lines(item.outlet, judgement.lines)

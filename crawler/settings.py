@@ -120,9 +120,13 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
                 "SCHEDULER_QUEUE_KEY": f"seedwatch:run:{run_id}:%(spider)s:requests",
                 "SCHEDULER_DUPEFILTER_KEY": f"seedwatch:run:{run_id}:%(spider)s:dupefilter",
                 "SCHEDULER_IDLE_BEFORE_CLOSE": 0,  # a blocking pop would stall the reactor
+                # A pop is a lease: requests taken by a process that dies go back to the queue.
+                "SCHEDULER_QUEUE_CLASS": "crawler.frontier.LeasedQueue",
+                "SEEDWATCH_FRONTIER_LEASE": crawl.frontier_lease_seconds,
                 "REDIS_URL": settings.redis_url,
                 "SEEDWATCH_WORKER": worker,
             }
         )
-        values["EXTENSIONS"] = {**EXTENSIONS, "crawler.extensions.FrontierKeepAlive": 510}
+        # Closest to the engine, so it sees every item that reaches the pipelines.
+        values["SPIDER_MIDDLEWARES"] = {"crawler.frontier.LeaseKeeper": 50}
     return values

@@ -8,6 +8,7 @@ A source file is YAML::
         lang: en
         url: https://techcrunch.com/feed/
         interval_minutes: 30 # optional: the daemon crawls it this often
+        tags: [tech, us]     # optional: tags (OPML folders when exported)
         selectors:           # listing pages only
           item: "div.story"
           link: "a::attr(href)"
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from w3lib.url import canonicalize_url
 
 FEED_KINDS = frozenset({"rss", "atom", "json", "feed", "search"})
 KINDS = FEED_KINDS | {"sitemap", "listing", "article", "auto"}
@@ -50,6 +52,12 @@ class SourceSpec:
     last_modified: str | None = None
 
     @property
+    def tags(self) -> list[str]:
+        """The source's tags (OPML folders and categories, or `tags:` in a source list)."""
+        value = self.options.get("tags") or []
+        return [str(tag) for tag in value] if isinstance(value, list | tuple) else []
+
+    @property
     def selectors(self) -> Mapping[str, str]:
         """CSS/XPath selectors of a listing page."""
         value = self.options.get("selectors") or {}
@@ -68,6 +76,15 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
+def source_key(url: str) -> str:
+    """What makes two spellings of a source URL the same source: scheme, www., case, query order."""
+    parts = urlsplit(canonicalize_url(url.strip(), keep_fragments=False))
+    host = (parts.hostname or "").removeprefix("www.")
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    path = parts.path.rstrip("/") or "/"
+    return f"{host}{port}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
 def source_from_url(url: str, kind: str = "auto") -> SourceSpec:
     """A source for a bare URL given on the command line; its kind is found from what it serves."""
     url = check_url(url)
@@ -84,7 +101,18 @@ def parse_entry(entry: Any, where: str) -> SourceSpec:
         if not isinstance(nested, Mapping):
             raise SourceListError(f"{where}: key 'options' must be a mapping")
         entry = {**{k: v for k, v in entry.items() if k != "options"}, **nested}
-    unknown = set(entry) - {"name", "kind", "lang", "url", "selectors", "interval_minutes", "enabled", "note"}
+    unknown = set(entry) - {
+        "name",
+        "kind",
+        "lang",
+        "url",
+        "selectors",
+        "interval_minutes",
+        "enabled",
+        "note",
+        "tags",
+        "site",
+    }
     if unknown:
         raise SourceListError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     for key in ("name", "kind", "url"):
@@ -111,6 +139,13 @@ def parse_entry(entry: Any, where: str) -> SourceSpec:
         if not isinstance(interval, int | float) or interval <= 0:
             raise SourceListError(f"{where}: key 'interval_minutes' must be a positive number")
         options["interval_minutes"] = float(interval)
+    tags = entry.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
+            raise SourceListError(f"{where}: key 'tags' must be a list of names")
+        options["tags"] = [tag.strip() for tag in tags]
+    if isinstance(entry.get("site"), str):
+        options["site"] = entry["site"]
     if entry.get("enabled") is False:
         options["enabled"] = False
     return SourceSpec(
@@ -157,3 +192,13 @@ def merge_sources(*groups: Iterable[SourceSpec]) -> list[SourceSpec]:
         for spec in group:
             merged.setdefault(spec.url, spec)
     return list(merged.values())
+
+
+def with_managed(
+    listed: Iterable[SourceSpec], added: Iterable[SourceSpec], removed: Iterable[str]
+) -> list[SourceSpec]:
+    """The sources to crawl: the source list plus those added with `sources add`, less those removed."""
+    chosen: dict[str, SourceSpec] = {source_key(url): None for url in removed}  # type: ignore[misc]
+    for spec in [*listed, *added]:
+        chosen.setdefault(source_key(spec.url), spec)
+    return [spec for spec in chosen.values() if spec is not None]

@@ -76,7 +76,7 @@ def reference_markdown() -> str:
 def _register() -> None:
     import importlib
 
-    for module in ("crawl", "judge", "rejudge", "digest", "run", "demo"):
+    for module in ("crawl", "sources", "judge", "rejudge", "digest", "run", "demo"):
         try:
             importlib.import_module(f"bot.cli.{module}")
         except ModuleNotFoundError as exc:

@@ -28,7 +28,14 @@ from bot.cli.common import (
 from crawler.config import Settings
 from crawler.runner import CrawlSetupError, CrawlSummary, Progress, check_frontier, run_crawl
 from crawler.schedule import due_sources
-from crawler.sources import SourceListError, SourceSpec, load_sources, merge_sources, source_from_url
+from crawler.source_admin import current_sources
+from crawler.sources import (
+    SourceListError,
+    SourceSpec,
+    load_sources,
+    merge_sources,
+    source_from_url,
+)
 from crawler.storage import EXPORT_FIELDS, safe_url
 
 logger = logging.getLogger(__name__)
@@ -41,7 +48,11 @@ def choose_sources(settings: Settings, urls: Iterable[str], files: Iterable[str]
         given = [source_from_url(url) for url in urls]
         from_files = [spec for path in files for spec in load_sources(Path(path))]
         if not given and not from_files:
-            return load_sources(settings.resolve(settings.sources_file))
+            store = open_store(settings)
+            try:
+                return current_sources(settings, store)
+            finally:
+                store.close()
     except SourceListError as exc:
         raise click.UsageError(str(exc)) from None
     return merge_sources(given, from_files)
@@ -300,44 +311,3 @@ def export(settings: Settings, fmt: str, since: str | None, output: str | None) 
             write_records(store.articles.export_rows(since_at), fmt, sys.stdout)
     finally:
         store.close()
-
-
-@main.command("sources")
-@settings_options
-def sources_health(settings: Settings) -> None:
-    """Show every known source with its health (last success, last error, failures in a row).
-
-    \b
-    Example: seedwatch sources
-    """
-    store = open_store(settings, existing=True)
-    try:
-        rows = store.sources.all()
-    finally:
-        store.close()
-    columns = ("name", "kind", "last success", "failures", "empty runs", "last error", "url")
-    lines = [
-        (
-            source.name,
-            source.kind,
-            source.last_success_at.strftime("%Y-%m-%d %H:%M") if source.last_success_at else "never",
-            str(source.consecutive_failures),
-            str(source.empty_runs),
-            (source.last_error or "")[:120],
-            source.url,
-        )
-        for source in rows
-    ]
-    console = Console()
-    if not console.is_terminal:
-        # Piped: one tab-separated line per source, for grep and cut.
-        click.echo("\t".join(columns))
-        for line in lines:
-            click.echo("\t".join(line))
-        return
-    table = Table(show_header=True)
-    for column in columns[:-1]:
-        table.add_column(column, overflow="fold")
-    for line in lines:
-        table.add_row(*line[:-1])
-    console.print(table)

@@ -16,7 +16,8 @@ from crawler.storage import utcnow
 logger = logging.getLogger(__name__)
 
 
-async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Tell a user who is not a seedwatch admin so; True when refused."""
     if is_bot_admin(update, context):
         return False
     await reply(update, context, t(await lang_of(update, context), "bot_admins_only"))
@@ -25,7 +26,7 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def crawl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Start a crawl now (seedwatch admins only) and report when it ends."""
-    if await _refuse_non_admin(update, context):
+    if await refuse_non_admin(update, context):
         return
     svc = services(context)
     lang = await lang_of(update, context)
@@ -44,7 +45,7 @@ async def crawl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Counts of articles, chats and today's deliveries (seedwatch admins only)."""
-    if await _refuse_non_admin(update, context):
+    if await refuse_non_admin(update, context):
         return
     store = services(context).store
     now = utcnow()
@@ -70,7 +71,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send a message to every subscribed chat (seedwatch admins only), each exactly once."""
-    if await _refuse_non_admin(update, context):
+    if await refuse_non_admin(update, context):
         return
     message = update.effective_message
     lang = await lang_of(update, context)

@@ -48,16 +48,26 @@ class JudgingRepo:
             return session.scalar(select(func.max(func.coalesce(Article.published_at, Article.fetched_at))))
 
     def judged(
-        self, after_id: int = 0, text_since: datetime | None = None, batch: int = 1000
+        self,
+        after_id: int = 0,
+        text_since: datetime | None = None,
+        batch: int = 1000,
+        also: Iterable[int] = (),
     ) -> Iterator[JudgedRow]:
-        """Stored articles with id > after_id, in id order; texts only of those since `text_since`."""
+        """Stored articles with id > after_id, and those of `also` (ids below it), in id order; texts only
+        of those since `text_since`."""
         last = after_id
         when = func.coalesce(Article.published_at, Article.fetched_at)
+        also = sorted(set(also))
         while True:
             with self.db.session() as session:
+                wanted = Article.id > last
+                if also:
+                    wanted = wanted | Article.id.in_(also)
                 rows = session.execute(
-                    select(Article, when).where(Article.id > last).order_by(Article.id).limit(batch)
+                    select(Article, when).where(wanted).order_by(Article.id).limit(batch)
                 ).all()
+            also = []
             if not rows:
                 return
             for article, appeared in rows:

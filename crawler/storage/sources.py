@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crawler.sources import SourceSpec, source_key
 from crawler.storage.models import Source, utcnow
 from crawler.storage.store import Database
+
+ADDED = "added"  # options["origin"] of a source added by hand rather than listed in the source list
 
 
 class SourceRepo:
@@ -32,6 +35,64 @@ class SourceRepo:
                 source.options = options or {}
             session.flush()
             return source
+
+    def add(self, spec: SourceSpec) -> tuple[Source, bool]:
+        """Add a source by hand (`sources add`, OPML, `/addsource`); False with the row it already is.
+
+        A source removed earlier comes back with its health history; one that is there already, under
+        any spelling of its URL, is left as it is.
+        """
+        key = source_key(spec.url)
+        with self.db.session() as session:
+            for row in session.scalars(select(Source)):
+                if source_key(row.url) != key:
+                    continue
+                if row.enabled:
+                    return row, False
+                row.enabled = True
+                row.options = {**row.options, **dict(spec.options), "origin": ADDED}
+                return row, True
+            row = Source(
+                url=spec.url,
+                name=spec.name,
+                kind=spec.kind,
+                lang=spec.lang,
+                options={**dict(spec.options), "origin": ADDED},
+            )
+            session.add(row)
+            session.flush()
+            return row, True
+
+    def remove(self, url: str) -> Source | None:
+        """Stop crawling a source (kept, disabled, so its history stays and the source list cannot bring it
+        back); None when no source has that URL."""
+        key = source_key(url)
+        with self.db.session() as session:
+            for row in session.scalars(select(Source).where(Source.enabled.is_(True))):
+                if source_key(row.url) == key:
+                    row.enabled = False
+                    return row
+        return None
+
+    def managed(self) -> tuple[list[SourceSpec], list[str]]:
+        """(the sources added by hand and still enabled, the URLs of every removed source)."""
+        added, removed = [], []
+        with self.db.session() as session:
+            for row in session.scalars(select(Source).order_by(Source.id)):
+                if not row.enabled:
+                    removed.append(row.url)
+                elif row.options.get("origin") == ADDED:
+                    options = {k: v for k, v in row.options.items() if k != "origin"}
+                    added.append(
+                        SourceSpec(
+                            name=row.name,
+                            kind=row.kind,
+                            url=row.url,
+                            lang=row.lang,
+                            options={**options, "origin": ADDED},
+                        )
+                    )
+        return added, removed
 
     def get(self, url: str) -> Source | None:
         """The source registered under that URL."""

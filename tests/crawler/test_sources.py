@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from crawler.config import PROJECT_ROOT
-from crawler.sources import SourceListError, load_sources, parse_sources, source_from_url
+from crawler.sources import (
+    SourceListError,
+    SourceSpec,
+    load_sources,
+    parse_sources,
+    source_from_url,
+    source_key,
+    with_managed,
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -98,3 +106,24 @@ def test_a_bare_url_becomes_an_auto_source() -> None:
     assert (spec.kind, spec.name) == ("auto", "example.com")
     with pytest.raises(SourceListError):
         source_from_url("example.com/feed.xml")
+
+
+def test_source_key_joins_spellings_of_one_feed_only() -> None:
+    same = ["https://www.example.com/feed/", "HTTP://example.com/feed", "https://example.com:443/feed"]
+    assert len({source_key(url) for url in same}) == 1
+    assert source_key("https://example.com/feed?q=a&b=1") == source_key("https://example.com/feed?b=1&q=a")
+    assert source_key("https://example.com/feed?q=a") != source_key("https://example.com/feed?q=b")
+    assert source_key("https://example.com/feed") != source_key("https://example.com:8080/feed")
+
+
+def test_added_sources_join_the_list_and_removed_ones_leave_it() -> None:
+    listed = [
+        SourceSpec(name="A", kind="rss", url="https://a.example/feed"),
+        SourceSpec(name="B", kind="rss", url="https://b.example/feed"),
+    ]
+    added = [
+        SourceSpec(name="C", kind="feed", url="https://c.example/feed"),
+        SourceSpec(name="A again", kind="feed", url="https://www.a.example/feed/"),
+    ]
+    chosen = with_managed(listed, added, removed=["http://b.example/feed"])
+    assert [spec.name for spec in chosen] == ["A", "C"]

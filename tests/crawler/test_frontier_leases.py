@@ -1,0 +1,63 @@
+"""The leased queue, on Redis: a pop is a lease, released once handled, requeued when its holder dies."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from scrapy import Request, Spider
+from scrapy.utils.test import get_crawler
+
+from crawler.frontier import LEASE_META, LeasedQueue
+
+pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("demo-crawl")]
+
+
+class NewsSpider(Spider):
+    name = "news"
+
+
+def queue_of(client: redis.Redis, lease: float) -> LeasedQueue:
+    crawler = get_crawler(
+        NewsSpider,
+        {"SEEDWATCH_FRONTIER_LEASE": lease, "SCHEDULER_DUPEFILTER_KEY": "test:%(spider)s:dupefilter"},
+    )
+    spider = NewsSpider.from_crawler(crawler)
+    return LeasedQueue(client, spider, "test:%(spider)s:requests")
+
+
+def test_a_lease_that_is_not_renewed_comes_back_in_its_place(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    dead = queue_of(client, lease=1)
+    for n, priority in ((1, 0), (2, 5), (3, 0)):
+        dead.push(Request(f"https://example.com/{n}", priority=priority))
+    first = dead.pop()
+    assert first is not None and first.url == "https://example.com/2"  # the highest priority first
+    assert LEASE_META in first.meta
+    assert len(dead) == 2 and dead.outstanding() == 1
+    # Its holder dies (stops renewing); another process finds the lease expired and requeues it.
+    alive = queue_of(client, lease=30)
+    assert alive.requeue_expired() == 0
+    time.sleep(2.1)
+    assert alive.requeue_expired() == 1
+    assert alive.outstanding() == 0
+    again = alive.pop()
+    assert again is not None and again.url == "https://example.com/2"
+
+
+def test_released_and_renewed_leases_never_come_back(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    queue = queue_of(client, lease=1)
+    queue.push(Request("https://example.com/a"))
+    queue.push(Request("https://example.com/b"))
+    handled, busy = queue.pop(), queue.pop()
+    assert handled is not None and busy is not None
+    queue.release([handled.meta[LEASE_META]])
+    for _ in range(3):
+        time.sleep(0.6)
+        queue.renew()
+        assert queue.requeue_expired() == 0
+    assert len(queue) == 0 and queue.outstanding() == 1
+    queue.expire_keys(600)
+    assert 0 < client.ttl("test:news:requests:expiry") <= 600
