@@ -23,10 +23,24 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
+from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.utils import load_html, trim
 
-from crawler.extract_combine import DEFAULT_TUNING, Tuning, combine, gather_candidates, tokens
+from crawler.extract_combine import (
+    DEFAULT_TUNING,
+    PageShape,
+    Tuning,
+    combine,
+    doubt,
+    drop_furniture,
+    first_pass,
+    gather_candidates,
+    tokens,
+)
 from crawler.judge.text import cjk_ratio, detect_lang
 
 logger = logging.getLogger(__name__)
@@ -103,25 +117,146 @@ def _extract(html: str, url: str, tuning: Tuning) -> Extracted:
     tree = _parse(html)
     if tree is None:
         return failed("not HTML: the page could not be parsed")
-    found = gather_candidates(tree, url or None)
-    meta = found.metadata
-    title = _clean(getattr(meta, "title", None)) or _first_meta(tree, "og:title") or _title_tag(tree)
-    text = combine(found, title or "", tuning)
+    meta = page_metadata(tree)
+    title = _clean(meta.title) or _first_meta(tree, "og:title") or _title_tag(tree)
+    text = body_text(tree, url or None, title or "", tuning)
     text = _prefer_declared(text, declared_body(tree))
     hint = _declared_lang(tree)
     fields: dict[str, Any] = {
         "title": title or "",
-        "author": _clean(getattr(meta, "author", None)),
-        "published": published_time(tree, getattr(meta, "date", None)),
+        "author": _clean(meta.author),
+        "published": published_time(tree, url),
         "lang": detect_lang(text, hint) if text else _short_lang(hint),
         "canonical_url": canonical_url(tree, url),
-        "site_name": _declared_site_name(_clean(getattr(meta, "sitename", None)), url),
-        "description": _clean(getattr(meta, "description", None)),
+        "site_name": _declared_site_name(_clean(meta.sitename), url),
+        "description": _clean(meta.description),
     }
     reason = _not_an_article(text, tree)
     if reason:
         return Extracted(text="", ok=False, reason=reason, **fields)
     return Extracted(text=text, ok=True, reason=None, **fields)
+
+
+def body_text(tree: HtmlElement, url: str | None, title: str, tuning: Tuning = DEFAULT_TUNING) -> str:
+    """The article body: trafilatura's, or the extractors' agreement where trafilatura's is doubtful."""
+    first = first_pass(tree, url)
+    text = drop_furniture(first, title, tuning)
+    if doubt(text, PageShape.of(tree), tuning) is None:
+        return text
+    return combine(gather_candidates(tree, url, balanced=first), title, tuning)
+
+
+def page_metadata(tree: HtmlElement) -> TrafilaturaDocument:
+    """Title, author, site name and description as trafilatura reads them (meta tags, JSON-LD, markup).
+
+    trafilatura's own `extract_metadata` also searches the page for a date, categories, tags and a
+    licence, which cost more than the body's extraction and which we do not use.
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # a one-word "author" is a handle or a site, as trafilatura has it
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception as error:  # trafilatura's JSON-LD reader has had bugs; the meta tags still count
+        logger.debug("JSON-LD metadata unreadable: %r", error)
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or byline_author(tree)
+    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
+    return meta
+
+
+# Where trafilatura's author search does not look (it prunes a copy of the page; we skip these instead).
+_NOT_A_BYLINE = re.compile(
+    r"^comments|comment-?list|ProductReviews|^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote"
+    r"|embedly-instagram|article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+_NOT_A_BYLINE_TAGS = frozenset({"time", "figure"})
+_BYLINE_TAGS_1 = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
+_BYLINE_CLASS_1 = re.compile(r"author-?name|AuthorName|authorName")
+_BYLINE_TAGS_2 = frozenset({"a", "div", "h3", "h4", "p", "span"})
+_BYLINE_ID_2 = re.compile(r"author|zuozhe|bianji|xiaobian")
+_BYLINE_CLASS_2 = re.compile(
+    r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+_BYLINE_ID_3 = re.compile(r"[Aa]uthor")
+_BYLINE_CLASS_3 = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+
+
+def byline_author(tree: HtmlElement) -> str | None:
+    """The author named in the page's byline markup, found as trafilatura's `extract_author` finds it.
+
+    Same three tiers of markup as trafilatura's AUTHOR_XPATHS, in one pass over the elements: its
+    XPath regexes call back into Python for every element and it deep-copies the page to prune
+    comments and sidebars first, together costing more than the body's extraction.
+    """
+    tiers: list[list[HtmlElement]] = [[], [], []]
+    for element in tree.iter():
+        tier = _byline_tier(element) if isinstance(element.tag, str) else None
+        if tier is not None:
+            tiers[tier].append(element)
+    for element in (e for tier in tiers for e in tier):
+        if any(_not_a_byline(e) for e in (element, *element.iterancestors())):
+            continue
+        content = trim(" ".join(_byline_text(element)))
+        if content and 2 < len(content) < 120:
+            return normalize_authors(None, content)
+    return None
+
+
+def _byline_tier(element: HtmlElement) -> int | None:
+    """0, 1 or 2 for trafilatura's specific, generic and last-resort author markup; None otherwise."""
+    tag, classes, ident = element.tag, element.get("class") or "", element.get("id") or ""
+    itemprop = element.get("itemprop") or ""
+    if tag == "author" or (
+        tag in _BYLINE_TAGS_1
+        and (
+            element.get("rel") == "author"
+            or "author" in (ident, classes)
+            or itemprop == "author name"
+            or element.get("data-testid") in ("AuthorCard", "AuthorURL")
+            or _BYLINE_CLASS_1.search(classes)
+        )
+    ):
+        return 0
+    if tag in _BYLINE_TAGS_2 and (
+        classes in ("byline", "username", "byl", "BBL")
+        or "author" in itemprop
+        or _BYLINE_ID_2.search(ident)
+        or _BYLINE_CLASS_2.search(classes)
+    ):
+        return 1
+    if (
+        "Byline" in (element.get("data-component") or "")
+        or "author" in itemprop
+        or _BYLINE_ID_3.search(ident)
+        or _BYLINE_CLASS_3.search(classes)
+    ):
+        return 2
+    return None
+
+
+def _not_a_byline(element: HtmlElement) -> bool:
+    if element.tag in _NOT_A_BYLINE_TAGS or element.get("data-component", "").find("Figure") >= 0:
+        return True
+    if element.tag not in ("a", "div", "section", "span"):
+        return False
+    ident, classes = element.get("id", ""), element.get("class", "")
+    return (
+        ident == "comments"
+        or classes in ("comments", "title", "date")
+        or bool(_NOT_A_BYLINE.search(ident) or _NOT_A_BYLINE.search(classes))
+    )
+
+
+def _byline_text(element: HtmlElement) -> Iterator[str]:
+    """The text of a byline element without the parts trafilatura would have pruned."""
+    if element.text:
+        yield element.text
+    for child in element:
+        if isinstance(child.tag, str) and not _not_a_byline(child):
+            yield from _byline_text(child)
+        if child.tail:
+            yield child.tail
 
 
 def _not_an_article(text: str, tree: HtmlElement) -> str | None:
@@ -254,13 +389,22 @@ def _short_lang(declared: str | None) -> str | None:
     return code if 2 <= len(code) <= 3 and code.isalpha() else None
 
 
-def published_time(tree: HtmlElement, fallback_day: str | None = None) -> datetime | None:
-    """When the page says it was published, timezone-aware (naive times are taken as UTC)."""
+def published_time(tree: HtmlElement, url: str = "") -> datetime | None:
+    """When the page says it was published, timezone-aware (naive times are taken as UTC).
+
+    Declarations first (JSON-LD, meta tags, <time pubdate>); failing those, the day htmldate finds in
+    the URL or the markup (its quick search: the extensive one reads every text node of the page).
+    """
     for value in _declared_dates(tree):
         parsed = parse_datetime(value)
         if parsed is not None:
             return parsed
-    return parse_datetime(fallback_day) if fallback_day else None
+    try:
+        day = find_date(tree, extensive_search=False, url=url or None)
+    except Exception as error:  # htmldate must not take the page down
+        logger.debug("htmldate failed on %s: %r", url, error)
+        return None
+    return parse_datetime(day) if day else None
 
 
 def _json_ld(tree: HtmlElement) -> Iterator[object]:

@@ -1,11 +1,19 @@
-"""Article body by agreement: several extractors read the page, one cheap step combines what they say.
+"""Article body: trafilatura first, agreement between several extractors only where its output is doubtful.
 
-`gather_candidates` runs the expensive part once per page: trafilatura in precision and in balanced mode,
-trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's
-baseline. `combine` then builds the body from those candidates under a `Tuning`:
+`first_pass` runs trafilatura once (balanced mode, comments off) and drops headline repeats and furniture
+lines; most pages stop there. `doubt` says, from cheap measures of that output against the page, when it is
+worth the costlier path (measured on the ScrapingHub benchmark by `benchmarks/extraction.py`): the output
+covers much less or much more than the page's paragraphs (a missed block, or furniture outside them), its
+lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
+that are entirely link text, or it is short.
 
-1. take the precision extraction, unless it kept almost nothing of what balanced mode found (then
-   precision mode locked onto the wrong block, e.g. a print notice);
+On a doubtful page `gather_candidates` runs the other extractors: trafilatura in precision mode,
+trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's baseline,
+all on a copy of the page without its comment sections. `combine` then builds the body from those
+candidates under a `Tuning`:
+
+1. take the precision extraction, unless it kept almost none of the prose balanced mode found (then
+   precision mode locked onto the wrong block, e.g. a print notice or a metadata table);
 2. complete it: article bodies split over several sibling blocks (one per ad slot) lose every block but
    the first; jusText paragraphs with the same DOM path as the kept ones, under the same ancestor, are
    added back when together they are a real share of the body (a lone bio or form notice is not);
@@ -31,8 +39,10 @@ import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +88,9 @@ _DATELINE = re.compile(
 
 @dataclass(frozen=True)
 class Tuning:
-    """The thresholds of `combine`; defaults chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
+    """The thresholds of `doubt` and `combine`; chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
 
-    fallback_ratio: float = 0.2  # precision output under this share of balanced output: use balanced
+    fallback_ratio: float = 0.2  # precision prose under this share of balanced prose: use balanced
     completion_ratio: float = 0.3  # added paragraphs must make at least this share of the body
     completion_levels: int = 2  # how far above the kept paragraphs' common ancestor completion may look
     vote_max_tokens: int = 40  # lines at least this long are kept without asking the other extractors
@@ -88,6 +98,11 @@ class Tuning:
     boilerplate_max_tokens: int = 30  # only lines this short can be dropped as boilerplate
     drop_boilerplate: bool = True
     drop_title: bool = True
+    doubt_min_tokens: int = 50  # a first pass shorter than this is doubtful
+    doubt_low_coverage: float = 0.6  # first pass tokens under this share of the page's <p> tokens
+    doubt_high_coverage: float = 1.3  # ... or over this share: doubtful
+    doubt_line_tokens: int = 150  # more tokens per line than this on average: paragraphs not split
+    doubt_link_share: float = 0.05  # more of the text than this in lines that are wholly a link's text
 
 
 DEFAULT_TUNING = Tuning()
@@ -112,7 +127,6 @@ class Candidates:
     readability: str = ""
     baseline: str = ""
     justext: list[JusTextParagraph] = field(default_factory=list)
-    metadata: Any = None
 
 
 def tokens(text: str) -> list[str]:
@@ -136,25 +150,80 @@ class _Support:
         return len(shingles & self.shingles) / len(shingles)
 
 
-def gather_candidates(tree: HtmlElement, url: str | None) -> Candidates:
-    """Run every extractor on a parsed page; an extractor that fails leaves its candidate empty."""
+def first_pass(tree: HtmlElement, url: str | None) -> str:
+    """trafilatura's body in balanced mode with comments off (the page's tree is left as it was)."""
+    return str(_safe(lambda: _trafilatura_text(tree, url, precision=False), url, "trafilatura") or "")
+
+
+def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool) -> str:
+    document = trafilatura.bare_extraction(
+        tree, url=url, favor_precision=precision, include_comments=False, deduplicate=False
+    )
+    return (document.text or "") if isinstance(document, TrafilaturaDocument) else ""
+
+
+def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
+    """`text` without headline repeats and short lines that read as boilerplate (the cheap filter)."""
+    title_tokens = tokens(title)
+    kept = []
+    for line in (line.strip() for line in text.splitlines()):
+        toks = tokens(line)
+        if not toks or (tuning.drop_title and toks == title_tokens):
+            continue
+        if tuning.drop_boilerplate and len(toks) <= tuning.boilerplate_max_tokens and is_boilerplate(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What `doubt` compares a first pass with: the page's paragraph tokens and its links' texts."""
+
+    paragraph_tokens: int
+    link_texts: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: HtmlElement) -> PageShape:
+        """Measure a parsed page."""
+        paragraphs = len(_TOKEN.findall(" ".join(tree.xpath("//p//text()"))))
+        links = frozenset(" ".join("".join(a.itertext()).split()) for a in tree.iter("a"))
+        return cls(paragraphs, links - {""})
+
+
+def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:
+    """Why a first-pass body needs the agreement path, or None when it can be trusted as it is."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    counts = [len(_TOKEN.findall(line)) for line in lines]
+    total = sum(counts)
+    if total < tuning.doubt_min_tokens:
+        return "short"
+    if page.paragraph_tokens:
+        coverage = total / page.paragraph_tokens
+        if coverage < tuning.doubt_low_coverage:
+            return "covers little of the page's paragraphs"
+        if coverage > tuning.doubt_high_coverage:
+            return "much text outside the page's paragraphs"
+    if total / len(lines) > tuning.doubt_line_tokens:
+        return "paragraphs not split"
+    linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
+    if linked > tuning.doubt_link_share * sum(map(len, lines)):
+        return "lines that are link text"
+    return None
+
+
+def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None = None) -> Candidates:
+    """Run every extractor on a parsed page (`balanced`: the first pass, when already run)."""
     found = Candidates()
-    common: dict[str, Any] = {"url": url, "include_comments": False, "deduplicate": False}
-    try:
-        document = trafilatura.bare_extraction(tree, favor_precision=True, with_metadata=True, **common)
-    except Exception as error:  # a third-party extractor must not take the page down
-        logger.debug("trafilatura (precision) failed on %s: %s", url, error)
-        document = None
-    if isinstance(document, TrafilaturaDocument):
-        found.precision = document.text or ""
-        document.body = document.commentsbody = None  # keep the metadata, not two copies of the tree
-        found.metadata = document
-    found.balanced = _safe(lambda: trafilatura.extract(tree, **common) or "", url, "trafilatura")
-    found.readability = _safe(lambda: _readability_text(tree), url, "readability")
-    found.baseline = _safe(lambda: baseline(tree)[1] or "", url, "baseline")
+    found.balanced = first_pass(tree, url) if balanced is None else balanced
+    found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
+    # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
+    bare = prune_unwanted_nodes(deepcopy(tree), REMOVE_COMMENTS_AND_LISTS_XPATH)
+    found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""
+    found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
-    if sum(1 for _ in tree.iter()) <= MAX_JUSTEXT_ELEMENTS:
-        found.justext = _safe(lambda: _justext_paragraphs(tree), url, "justext") or []
+    if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
+        found.justext = _safe(lambda: _justext_paragraphs(bare), url, "justext") or []
     return found
 
 
@@ -204,11 +273,16 @@ def _justext_paragraphs(tree: HtmlElement) -> list[JusTextParagraph]:
 def combine(found: Candidates, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
     """The article body, one paragraph per line, from the candidates of one page."""
     primary = found.precision
-    if not primary.strip() or len(primary) < tuning.fallback_ratio * len(found.balanced):
+    if not primary.strip() or _prose(primary) < tuning.fallback_ratio * _prose(found.balanced):
         primary = found.balanced
     lines = [line.strip() for line in primary.splitlines() if line.strip()]
     lines = _complete(lines, found.justext, tuning)
     return "\n".join(_filter_lines(lines, found, title, tuning))
+
+
+def _prose(text: str) -> int:
+    """Tokens in lines of prose (ten tokens or more): a metadata table or a list of labels has few."""
+    return sum(n for line in text.splitlines() if (n := len(_TOKEN.findall(line))) >= 10)
 
 
 def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuning) -> list[str]:
