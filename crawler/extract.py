@@ -54,7 +54,8 @@ MIN_BODY_WORDS = 40
 # has at least a couple of sentences of prose.
 PROSE_LINE_WORDS = 10
 MIN_PROSE_WORDS = 20
-# A body more than this share link text is a list of headlines (a front or section page).
+# A body more than this share in lines that are wholly link text is a list of headlines (a front or
+# section page), unless the page declares itself an article.
 MAX_LINK_SHARE = 0.5
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -119,7 +120,8 @@ def _extract(html: str, url: str, tuning: Tuning) -> Extracted:
         return failed("not HTML: the page could not be parsed")
     meta = page_metadata(tree)
     title = _clean(meta.title) or _first_meta(tree, "og:title") or _title_tag(tree)
-    text = body_text(tree, url or None, title or "", tuning)
+    shape = PageShape.of(tree)
+    text = body_text(tree, url or None, title or "", tuning, shape)
     text = _prefer_declared(text, declared_body(tree))
     hint = _declared_lang(tree)
     fields: dict[str, Any] = {
@@ -131,19 +133,29 @@ def _extract(html: str, url: str, tuning: Tuning) -> Extracted:
         "site_name": _declared_site_name(_clean(meta.sitename), url),
         "description": _clean(meta.description),
     }
-    reason = _not_an_article(text, tree)
+    reason = _not_an_article(text, tree, shape)
     if reason:
         return Extracted(text="", ok=False, reason=reason, **fields)
     return Extracted(text=text, ok=True, reason=None, **fields)
 
 
-def body_text(tree: HtmlElement, url: str | None, title: str, tuning: Tuning = DEFAULT_TUNING) -> str:
+def body_text(
+    tree: HtmlElement,
+    url: str | None,
+    title: str,
+    tuning: Tuning = DEFAULT_TUNING,
+    shape: PageShape | None = None,
+) -> str:
     """The article body: trafilatura's, or the extractors' agreement where trafilatura's is doubtful."""
     first = first_pass(tree, url)
     text = drop_furniture(first, title, tuning)
-    if doubt(text, PageShape.of(tree), tuning) is None:
+    if doubt(text, shape or PageShape.of(tree), tuning) is None:
         return text
-    return combine(gather_candidates(tree, url, balanced=first), title, tuning)
+    agreed = combine(gather_candidates(tree, url, balanced=first), title, tuning)
+    # The agreement path refines a body; it must not turn a short real post into "no article".
+    if body_words(agreed) < MIN_BODY_WORDS <= body_words(text):
+        return text
+    return agreed
 
 
 def page_metadata(tree: HtmlElement) -> TrafilaturaDocument:
@@ -153,7 +165,9 @@ def page_metadata(tree: HtmlElement) -> TrafilaturaDocument:
     licence, which cost more than the body's extraction and which we do not use.
     """
     meta = examine_meta(tree)
-    if meta.author and " " not in meta.author:  # a one-word "author" is a handle or a site, as trafilatura has it
+    if (
+        meta.author and " " not in meta.author
+    ):  # a one-word "author" is a handle or a site, as trafilatura has it
         meta.author = None
     try:
         meta = extract_meta_json(tree, meta)
@@ -259,7 +273,7 @@ def _byline_text(element: HtmlElement) -> Iterator[str]:
             yield child.tail
 
 
-def _not_an_article(text: str, tree: HtmlElement) -> str | None:
+def _not_an_article(text: str, tree: HtmlElement, shape: PageShape) -> str | None:
     """Why the extracted text is no article body (too short, a list of links, no prose), or None."""
     words = body_words(text)
     if words == 0:
@@ -270,20 +284,31 @@ def _not_an_article(text: str, tree: HtmlElement) -> str | None:
     prose = sum(n for line in text.splitlines() if (n := body_words(line)) >= PROSE_LINE_WORDS)
     if prose < MIN_PROSE_WORDS:
         return f"no article body found (no prose: {prose} of {words} words in sentences)"
-    linked = _link_share(text, tree)
-    if linked > MAX_LINK_SHARE:
-        return f"no article body found (a list of links: {linked:.0%} of the text is link text)"
+    linked = link_line_share(text, shape)
+    if linked > MAX_LINK_SHARE and not declares_article(tree):
+        return f"no article body found (a list of links: {linked:.0%} of the text is in link lines)"
     return None
 
 
-def _link_share(text: str, tree: HtmlElement) -> float:
-    """Share of the text's characters that are the text of some link on the page."""
-    anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
-    anchors = {a for a in anchors if len(a) >= 12}
-    flat = " ".join(text.split())
-    if not flat or not anchors:
-        return 0.0
-    return min(1.0, sum(len(a) * flat.count(a) for a in anchors) / len(flat))
+def link_line_share(text: str, shape: PageShape) -> float:
+    """Share of the text's characters in lines that are wholly the text of some link on the page.
+
+    A headline list is made of such lines; a post that links words inside its sentences is not.
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    total = sum(map(len, lines))
+    return sum(len(line) for line in lines if line in shape.link_texts) / total if total else 0.0
+
+
+_ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|Posting)$")
+
+
+def declares_article(tree: HtmlElement) -> bool:
+    """True when the page says it is one article (og:type "article", or a JSON-LD article type)."""
+    if (_first_meta(tree, "og:type") or "").strip().lower() == "article":
+        return True
+    types = [t for data in _json_ld(tree) for t in _json_values(data, "@type")]
+    return any(_ARTICLE_TYPES.search(t) for t in types)
 
 
 def _input_problem(html: object) -> str | None:
@@ -313,7 +338,7 @@ def _parse(html: str) -> HtmlElement | None:
 def body_words(text: str) -> int:
     """Length of a text in words, a CJK character counting as half a word."""
     toks = tokens(text)
-    cjk = sum(1 for t in toks if len(t) == 1 and cjk_ratio(t) > 0)
+    cjk = sum(1 for t in toks if len(t) == 1 and not t.isascii() and cjk_ratio(t) > 0)
     return len(toks) - cjk + cjk // 2
 
 

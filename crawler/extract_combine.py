@@ -191,25 +191,47 @@ class PageShape:
         return cls(paragraphs, links - {""})
 
 
+@dataclass(frozen=True)
+class DoubtMeasures:
+    """The cheap measures of a first pass that `doubt` judges it by."""
+
+    tokens: int
+    coverage: float | None  # tokens / the page's <p> tokens (None: the page has no <p> text)
+    tokens_per_line: float
+    link_share: float  # share of characters in lines that are wholly some link's text
+
+    @classmethod
+    def of(cls, text: str, page: PageShape) -> DoubtMeasures:
+        """Measure a first-pass body against its page."""
+        lines = [line for line in text.splitlines() if line.strip()]
+        total = sum(len(_TOKEN.findall(line)) for line in lines)
+        linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
+        chars = sum(map(len, lines))
+        return cls(
+            total,
+            total / page.paragraph_tokens if page.paragraph_tokens else None,
+            total / len(lines) if lines else 0.0,
+            linked / chars if chars else 0.0,
+        )
+
+    def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
+        """Why these measures make the first pass doubtful, or None."""
+        if self.tokens < tuning.doubt_min_tokens:
+            return "short"
+        if self.coverage is not None and self.coverage < tuning.doubt_low_coverage:
+            return "covers little of the page's paragraphs"
+        if self.coverage is not None and self.coverage > tuning.doubt_high_coverage:
+            return "much text outside the page's paragraphs"
+        if self.tokens_per_line > tuning.doubt_line_tokens:
+            return "paragraphs not split"
+        if self.link_share > tuning.doubt_link_share:
+            return "lines that are link text"
+        return None
+
+
 def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:
     """Why a first-pass body needs the agreement path, or None when it can be trusted as it is."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    counts = [len(_TOKEN.findall(line)) for line in lines]
-    total = sum(counts)
-    if total < tuning.doubt_min_tokens:
-        return "short"
-    if page.paragraph_tokens:
-        coverage = total / page.paragraph_tokens
-        if coverage < tuning.doubt_low_coverage:
-            return "covers little of the page's paragraphs"
-        if coverage > tuning.doubt_high_coverage:
-            return "much text outside the page's paragraphs"
-    if total / len(lines) > tuning.doubt_line_tokens:
-        return "paragraphs not split"
-    linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
-    if linked > tuning.doubt_link_share * sum(map(len, lines)):
-        return "lines that are link text"
-    return None
+    return DoubtMeasures.of(text, page).verdict(tuning)
 
 
 def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None = None) -> Candidates:
@@ -219,11 +241,11 @@ def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None =
     found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
     # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
     bare = prune_unwanted_nodes(deepcopy(tree), REMOVE_COMMENTS_AND_LISTS_XPATH)
-    found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""
-    found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""
+    found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""  # baseline copies
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
     if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
         found.justext = _safe(lambda: _justext_paragraphs(bare), url, "justext") or []
+    found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""  # mutates `bare`
     return found
 
 
@@ -236,7 +258,7 @@ def _safe(run: Any, url: str | None, name: str) -> Any:
 
 
 def _readability_text(tree: HtmlElement) -> str:
-    summary = ReadabilityDocument(deepcopy(tree), min_text_length=25).summary()
+    summary = ReadabilityDocument(tree, min_text_length=25).summary()  # changes `tree`
     return str(lxml.html.fromstring(summary).text_content()) if summary.strip() else ""
 
 
@@ -261,7 +283,7 @@ def _justext_paragraphs(tree: HtmlElement) -> list[JusTextParagraph]:
         revise_paragraph_classification,
     )
 
-    paragraphs = ParagraphMaker.make_paragraphs(preprocessor(deepcopy(tree)))
+    paragraphs = ParagraphMaker.make_paragraphs(preprocessor(tree))  # lxml's Cleaner works on a copy
     classify_paragraphs(paragraphs, _stoplist())
     # jusText's context revision is quadratic in short paragraphs: a page with thousands of comments
     # would take minutes. Such pages keep the first, context-free classification.
