@@ -190,6 +190,7 @@ class PagePaths:
     candidates: Candidates
     first_seconds: float  # parse, metadata, first pass, page shape: what every page costs
     agreement_seconds: float  # what a doubtful page costs on top
+    plain_seconds: float  # trafilatura.extract(html, include_comments=False), timed in the same loop
 
 
 def read_both_ways(pages: Sequence[tuple[str, str]]) -> list[PagePaths]:
@@ -197,9 +198,12 @@ def read_both_ways(pages: Sequence[tuple[str, str]]) -> list[PagePaths]:
     read = []
     for html, url in pages:
         start = time.perf_counter()
+        trafilatura.extract(html, include_comments=False)
+        plain = time.perf_counter() - start
+        start = time.perf_counter()
         tree = load_html(html)
         if tree is None:
-            read.append(PagePaths("", "", PageShape(0, frozenset()), Candidates(), 0.0, 0.0))
+            read.append(PagePaths("", "", PageShape(0, frozenset()), Candidates(), 0.0, 0.0, plain))
             continue
         title = page_metadata(tree).title or ""
         first_raw = first_pass(tree, url)
@@ -209,7 +213,7 @@ def read_both_ways(pages: Sequence[tuple[str, str]]) -> list[PagePaths]:
         found = gather_candidates(tree, url, balanced=first_raw)
         combine(found, title)
         end = time.perf_counter()
-        read.append(PagePaths(title, first, shape, found, middle - start, end - middle))
+        read.append(PagePaths(title, first, shape, found, middle - start, end - middle, plain))
     return read
 
 
@@ -307,9 +311,7 @@ class DoubtCV:
     reasons: Counter[str]
 
 
-def doubt_cross_validation(
-    read: list[PagePaths], truths: list[str], plain_seconds: list[float], repeats: int, budget: float
-) -> DoubtCV:
+def doubt_cross_validation(read: list[PagePaths], truths: list[str], repeats: int, budget: float) -> DoubtCV:
     """Choose the doubt thresholds on one half (best F1 whose time stays within `budget`), score the other."""
     measures = [DoubtMeasures.of(page.first, page.shape) for page in read]
     first = [shingle_score(t, page.first) for page, t in zip(read, truths, strict=True)]
@@ -321,7 +323,7 @@ def doubt_cross_validation(
         scores = [agreed[i] if doubtful[g][i] else first[i] for i in pages]
         spent = sum(read[i].first_seconds + doubtful[g][i] * read[i].agreement_seconds for i in pages)
         share = sum(doubtful[g][i] for i in pages) / len(pages)
-        return summarise(scores)["f1"], spent / sum(plain_seconds[i] for i in pages), share
+        return summarise(scores)["f1"], spent / sum(read[i].plain_seconds for i in pages), share
 
     f1s, times, shares, picked = [], [], [], 0
     everything = range(len(read))
@@ -330,7 +332,9 @@ def doubt_cross_validation(
         random.Random(seed).shuffle(order)
         halves = (order[: len(order) // 2], order[len(order) // 2 :])
         for train, test in (halves, halves[::-1]):
-            affordable = [g for g in range(len(grid)) if result(g, train)[1] <= budget] or [0]
+            affordable = [g for g in range(len(grid)) if result(g, train)[1] <= budget]
+            if not affordable:  # nothing within budget: the cheapest rule
+                affordable = [min(range(len(grid)), key=lambda g: result(g, train)[1])]
             best = max(affordable, key=lambda g: result(g, train)[0])
             picked += grid[best] == DEFAULT_TUNING
             f1, spent, share = result(best, test)
@@ -486,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("extraction: reading every page both ways, cross-validating the doubt rule", flush=True)
     read = read_both_ways(pairs)
     repeats = 2 if args.quick else args.repeats
-    doubt_cv = doubt_cross_validation(read, truths, per_page[PLAIN], repeats, BODY_TIME_BUDGET)
+    doubt_cv = doubt_cross_validation(read, truths, repeats, BODY_TIME_BUDGET)
     notes = _doubt_notes(doubt_cv, BODY_TIME_BUDGET)
     print(notes, flush=True)
     print("extraction: cross-validating the agreement path's tuning", flush=True)
