@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import os
 import pstats
@@ -131,10 +130,11 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
     """`rounds` alternating full and bare runs on one corpus; rates, steady rates and stored pages."""
     urls_file = folder / f"{kind}-urls.json"
     full_rates, bare_rates, full_steady, bare_steady, stored = [], [], [], [], []
+    if profile is not None:  # an extra run: the profiler's overhead stays out of the rates
+        _run_child("full", str(sources), f"sqlite:///{folder / f'{kind}-profiled.db'}", str(profile))
     for round_no in range(rounds):
         db = f"sqlite:///{folder / f'{kind}-full-{round_no}.db'}"
-        profiling = str(profile) if profile is not None and round_no == 0 else ""
-        full = _run_child("full", str(sources), db, profiling)
+        full = _run_child("full", str(sources), db)
         if round_no == 0:
             from crawler.storage import Store
 
@@ -184,51 +184,42 @@ bare {bare_steady:.1f} pages/s, ratio **{full_steady / bare_steady:.2f}**.
 """
 
 
-def profile_summary(path: Path, top: int = 14) -> str:
-    """The main process's profile: time by area of code, then the costliest functions."""
+def profile_summary(path: Path, top: int = 15) -> str:
+    """A profile: own time by package, then the costliest calls by cumulative time."""
     stats = pstats.Stats(str(path))
+    entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     areas: dict[str, float] = {}
-    total = 0.0
-    entries = stats.stats  # type: ignore[attr-defined]
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in entries.items():
-        total += tottime
         areas[_area(filename)] = areas.get(_area(filename), 0.0) + tottime
+    total = sum(areas.values()) or 1.0
     lines = ["| area (own time) | seconds | share |", "|---|---|---|"]
-    for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1])[:10]:
+    for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1])[:12]:
         lines.append(f"| {area} | {seconds:.2f} | {seconds / total:.0%} |")
-    buffer = io.StringIO()
-    pstats.Stats(str(path), stream=buffer).sort_stats("cumulative").print_stats(top)
-    functions = [
-        line.strip()
-        for line in buffer.getvalue().splitlines()
-        if line.strip() and "/" in line and "{" not in line
-    ][:top]
-    return "\n".join(lines) + "\n\nCostliest calls (cumulative):\n\n```\n" + "\n".join(functions) + "\n```\n"
+    calls = sorted(entries.items(), key=lambda kv: -kv[1][3])
+    shown = ["| cumulative s | own s | calls | function |", "|---|---|---|---|"]
+    for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in calls:
+        if filename == "~" or "importlib" in filename or name in ("<module>", "run", "start"):
+            continue
+        where = filename.split("site-packages/")[-1].split("/wt-extract/")[-1].split("/crawler/")[-1]
+        shown.append(f"| {cumtime:.2f} | {tottime:.2f} | {ncalls} | `{name}` ({where}:{line}) |")
+        if len(shown) >= top + 2:
+            break
+    return "\n".join(lines) + "\n\n" + "\n".join(shown) + "\n"
 
 
 def _area(filename: str) -> str:
-    for marker, area in (
-        ("/crawler/storage/", "our storage (SQLAlchemy calls included in sqlalchemy)"),
-        ("/crawler/judge", "our judging"),
-        ("/crawler/", "our crawler (spiders, pipelines, middlewares)"),
-        ("/sqlalchemy/", "sqlalchemy"),
-        ("sqlite3", "sqlite3"),
-        ("/scrapy/", "scrapy"),
-        ("/twisted/", "twisted"),
-        ("/concurrent/", "worker pool (futures, queues)"),
-        ("/multiprocessing/", "worker pool (futures, queues)"),
-        ("/lxml/", "lxml"),
-        ("/feedparser/", "feedparser"),
-        ("/jieba/", "jieba"),
-        ("/numpy/", "numpy"),
-        ("<frozen importlib", "imports"),
-        ("/importlib/", "imports"),
-    ):
-        if marker in filename:
-            return area
-    if filename.startswith("~") or filename == "~":
-        return "built-ins (C calls: I/O, selectors, regex, ...)"
-    return "other Python"
+    """The package a profiled function belongs to (our own modules by module)."""
+    if filename == "~":
+        return "C built-ins (socket and file I/O, selectors, regex, lxml parsing, ...)"
+    if "importlib" in filename:
+        return "imports"
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[1].split("/", maxsplit=1)[0].split(".", maxsplit=1)[0]
+    if "/crawler/" in filename:
+        return "crawler." + filename.split("/crawler/")[1].split("/", maxsplit=1)[0].removesuffix(".py")
+    if "/python3" in filename:
+        return "standard library: " + filename.rsplit("/", maxsplit=1)[-1].removesuffix(".py")
+    return filename
 
 
 def main(argv: list[str]) -> None:
