@@ -37,6 +37,7 @@ from typing import Any
 import justext  # type: ignore[import-untyped]
 import lxml.html
 import trafilatura
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
 from trafilatura.htmlprocessing import prune_unwanted_nodes
@@ -86,6 +87,17 @@ _DATELINE = re.compile(
 )
 
 
+# Comment threads under names trafilatura's own list misses ("comment-thread", "post comments", Disqus);
+# never a block holding the headline, nor a post merely flagged "comments-open".
+_COMMENT_BLOCKS = XPath(
+    """.//*[self::div or self::section or self::ol or self::ul or self::aside][
+    re:test(@id, '(^|[-_ ])(comments?|disqus_thread|respond|replies)([-_ ]|$)', 'i') or
+    re:test(@class, '(^|[-_ ])(comments?|comment-?list|disqus|replies)([-_ ]|$)', 'i')][
+    not(.//h1) and not(re:test(@class, 'comments?-(open|closed)', 'i'))]""",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
 @dataclass(frozen=True)
 class Tuning:
     """The thresholds of `doubt` and `combine`; chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
@@ -93,6 +105,7 @@ class Tuning:
     fallback_ratio: float = 0.2  # precision prose under this share of balanced prose: use balanced
     completion_ratio: float = 0.3  # added paragraphs must make at least this share of the body
     completion_levels: int = 2  # how far above the kept paragraphs' common ancestor completion may look
+    completion_max_ratio: float = 2.0  # completion adds at most this many times the body's own text
     vote_max_tokens: int = 40  # lines at least this long are kept without asking the other extractors
     vote_support: float = 0.5  # share of a line's shingles another extractor must have to vote for it
     boilerplate_max_tokens: int = 30  # only lines this short can be dropped as boilerplate
@@ -247,7 +260,7 @@ def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None =
     found.balanced = first_pass(tree, url) if balanced is None else balanced
     found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
     # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
-    bare = prune_unwanted_nodes(deepcopy(tree), REMOVE_COMMENTS_AND_LISTS_XPATH)
+    bare = prune_unwanted_nodes(deepcopy(tree), [*REMOVE_COMMENTS_AND_LISTS_XPATH, _COMMENT_BLOCKS])
     found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""  # baseline copies
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
     if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
@@ -335,7 +348,10 @@ def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuni
         and len(t := tokens(p.text)) >= 10
         and body.of(t) < 0.5
     ]
-    if sum(len(paragraphs[i].text) for i in added) < tuning.completion_ratio * sum(map(len, lines)):
+    added_chars, body_chars = sum(len(paragraphs[i].text) for i in added), sum(map(len, lines))
+    # Completion restores the parts of an article split around ad slots; what dwarfs the body it was
+    # asked to complete is another kind of block (a thread of readers' comments, an archive).
+    if not tuning.completion_ratio * body_chars <= added_chars <= tuning.completion_max_ratio * body_chars:
         return lines
     return _insert_in_order(lines, paragraphs, matched, added)
 
