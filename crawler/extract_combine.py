@@ -5,7 +5,7 @@ lines; most pages stop there. `doubt` says, from cheap measures of that output a
 worth the costlier path (measured on the ScrapingHub benchmark by `benchmarks/extraction.py`): the output
 covers much less or much more than the page's paragraphs (a missed block, or furniture outside them), its
 lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
-that are entirely link text, or it is short.
+that are entirely link text, most of it is table rows (a page laid out in tables), or it is short.
 
 On a doubtful page `gather_candidates` runs the other extractors: trafilatura in precision mode,
 trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's baseline,
@@ -116,6 +116,7 @@ class Tuning:
     doubt_high_coverage: float = 2.0  # ... or over this share: doubtful
     doubt_line_tokens: int = 150  # more tokens per line than this on average: paragraphs not split
     doubt_link_share: float = 0.05  # more of the text than this in lines that are wholly a link's text
+    doubt_table_share: float = 0.5  # more of the text than this in table rows: a layout table, perhaps
 
 
 DEFAULT_TUNING = Tuning()
@@ -219,6 +220,7 @@ class DoubtMeasures:
     coverage: float | None  # tokens / the page's <p> tokens (None: the page has no <p> text)
     tokens_per_line: float
     link_share: float  # share of characters in lines that are wholly some link's text
+    table_share: float  # share of characters in table rows ("| cell | cell |" as trafilatura writes them)
 
     @classmethod
     def of(cls, text: str, page: PageShape) -> DoubtMeasures:
@@ -227,11 +229,13 @@ class DoubtMeasures:
         total = sum(len(_TOKEN.findall(line)) for line in lines)
         linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
         chars = sum(map(len, lines))
+        tabled = sum(len(line) for line in lines if line.lstrip().startswith("|"))
         return cls(
             total,
             total / page.paragraph_tokens if page.paragraph_tokens else None,
             total / len(lines) if lines else 0.0,
             linked / chars if chars else 0.0,
+            tabled / chars if chars else 0.0,
         )
 
     def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
@@ -246,6 +250,8 @@ class DoubtMeasures:
             return "paragraphs not split"
         if self.link_share > tuning.doubt_link_share:
             return "lines that are link text"
+        if self.table_share > tuning.doubt_table_share:
+            return "mostly table rows"
         return None
 
 
