@@ -3,31 +3,62 @@
 `extract_article(html, url)` returns an `Extracted` whose `ok` says whether an article body was found;
 when it is False, `reason` says why ("empty page", "not HTML (looks like a PDF)", "no article body
 found", ...) and `text` is empty, so callers can fall back to a feed's summary. The body comes from
-`crawler.extract_combine` (trafilatura plus agreement with other extractors); title, author, site name
-and description from trafilatura's metadata; the publication time, canonical URL and language from the
-page's own declarations, read here because trafilatura keeps only the day and not the canonical link.
+`crawler.extract_combine` (trafilatura, and the agreement of several extractors only where trafilatura's
+output looks doubtful); title, author, dates, canonical URL and language from `crawler.extract_meta`.
 
 Pure: no network, no Scrapy.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from crawler.extract_combine import DEFAULT_TUNING, Tuning, combine, gather_candidates, tokens
+from crawler.extract_combine import (
+    DEFAULT_TUNING,
+    PageShape,
+    Tuning,
+    combine,
+    doubt,
+    drop_furniture,
+    first_pass,
+    gather_candidates,
+    tokens,
+)
+from crawler.extract_meta import (
+    canonical_url,
+    clean,
+    declared_body,
+    declared_lang,
+    declared_site_name,
+    declares_article,
+    first_meta,
+    page_metadata,
+    parse_datetime,
+    published_time,
+    short_lang,
+    title_tag,
+)
 from crawler.judge.text import cjk_ratio, detect_lang
+
+__all__ = [
+    "Extracted",
+    "body_text",
+    "body_words",
+    "canonical_url",
+    "declared_body",
+    "extract_article",
+    "failed",
+    "page_metadata",
+    "parse_datetime",
+    "published_time",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +71,8 @@ MIN_BODY_WORDS = 40
 # has at least a couple of sentences of prose.
 PROSE_LINE_WORDS = 10
 MIN_PROSE_WORDS = 20
-# A body more than this share link text is a list of headlines (a front or section page).
+# A body more than this share in lines that are wholly link text is a list of headlines (a front or
+# section page), unless the page declares itself an article.
 MAX_LINK_SHARE = 0.5
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -48,22 +80,6 @@ _LOOKS_HTML = re.compile(
     r"<\s*(html|head|body|div|p|article|section|main|title|meta|span|h[1-6]|table)\b", re.I
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "date",
-    "dc.date.issued",
-    "dc.date",
-    "dcterms.created",
-    "parsely-pub-date",
-    "sailthru.date",
-    "article.published",
-)
 
 
 @dataclass(frozen=True)
@@ -103,28 +119,47 @@ def _extract(html: str, url: str, tuning: Tuning) -> Extracted:
     tree = _parse(html)
     if tree is None:
         return failed("not HTML: the page could not be parsed")
-    found = gather_candidates(tree, url or None)
-    meta = found.metadata
-    title = _clean(getattr(meta, "title", None)) or _first_meta(tree, "og:title") or _title_tag(tree)
-    text = combine(found, title or "", tuning)
+    meta = page_metadata(tree)
+    title = clean(meta.title) or first_meta(tree, "og:title") or title_tag(tree)
+    shape = PageShape.of(tree)
+    text = body_text(tree, url or None, title or "", tuning, shape)
     text = _prefer_declared(text, declared_body(tree))
-    hint = _declared_lang(tree)
+    hint = declared_lang(tree)
     fields: dict[str, Any] = {
         "title": title or "",
-        "author": _clean(getattr(meta, "author", None)),
-        "published": published_time(tree, getattr(meta, "date", None)),
-        "lang": detect_lang(text, hint) if text else _short_lang(hint),
+        "author": clean(meta.author),
+        "published": published_time(tree, url),
+        "lang": detect_lang(text, hint) if text else short_lang(hint),
         "canonical_url": canonical_url(tree, url),
-        "site_name": _declared_site_name(_clean(getattr(meta, "sitename", None)), url),
-        "description": _clean(getattr(meta, "description", None)),
+        "site_name": declared_site_name(clean(meta.sitename), url),
+        "description": clean(meta.description),
     }
-    reason = _not_an_article(text, tree)
+    reason = _not_an_article(text, tree, shape)
     if reason:
         return Extracted(text="", ok=False, reason=reason, **fields)
     return Extracted(text=text, ok=True, reason=None, **fields)
 
 
-def _not_an_article(text: str, tree: HtmlElement) -> str | None:
+def body_text(
+    tree: HtmlElement,
+    url: str | None,
+    title: str,
+    tuning: Tuning = DEFAULT_TUNING,
+    shape: PageShape | None = None,
+) -> str:
+    """The article body: trafilatura's, or the extractors' agreement where trafilatura's is doubtful."""
+    first = first_pass(tree, url)
+    text = drop_furniture(first, title, tuning)
+    if doubt(text, shape or PageShape.of(tree), tuning) is None:
+        return text
+    agreed = combine(gather_candidates(tree, url, balanced=first), title, tuning)
+    # The agreement path refines a body; it must not turn a short real post into "no article".
+    if body_words(agreed) < MIN_BODY_WORDS <= body_words(text):
+        return text
+    return agreed
+
+
+def _not_an_article(text: str, tree: HtmlElement, shape: PageShape) -> str | None:
     """Why the extracted text is no article body (too short, a list of links, no prose), or None."""
     words = body_words(text)
     if words == 0:
@@ -135,20 +170,20 @@ def _not_an_article(text: str, tree: HtmlElement) -> str | None:
     prose = sum(n for line in text.splitlines() if (n := body_words(line)) >= PROSE_LINE_WORDS)
     if prose < MIN_PROSE_WORDS:
         return f"no article body found (no prose: {prose} of {words} words in sentences)"
-    linked = _link_share(text, tree)
-    if linked > MAX_LINK_SHARE:
-        return f"no article body found (a list of links: {linked:.0%} of the text is link text)"
+    linked = link_line_share(text, shape)
+    if linked > MAX_LINK_SHARE and not declares_article(tree):
+        return f"no article body found (a list of links: {linked:.0%} of the text is in link lines)"
     return None
 
 
-def _link_share(text: str, tree: HtmlElement) -> float:
-    """Share of the text's characters that are the text of some link on the page."""
-    anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
-    anchors = {a for a in anchors if len(a) >= 12}
-    flat = " ".join(text.split())
-    if not flat or not anchors:
-        return 0.0
-    return min(1.0, sum(len(a) * flat.count(a) for a in anchors) / len(flat))
+def link_line_share(text: str, shape: PageShape) -> float:
+    """Share of the text's characters in lines that are wholly the text of some link on the page.
+
+    A headline list is made of such lines; a post that links words inside its sentences is not.
+    """
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    total = sum(map(len, lines))
+    return sum(len(line) for line in lines if line in shape.link_texts) / total if total else 0.0
 
 
 def _input_problem(html: object) -> str | None:
@@ -178,99 +213,8 @@ def _parse(html: str) -> HtmlElement | None:
 def body_words(text: str) -> int:
     """Length of a text in words, a CJK character counting as half a word."""
     toks = tokens(text)
-    cjk = sum(1 for t in toks if len(t) == 1 and cjk_ratio(t) > 0)
+    cjk = sum(1 for t in toks if len(t) == 1 and not t.isascii() and cjk_ratio(t) > 0)
     return len(toks) - cjk + cjk // 2
-
-
-def _declared_site_name(name: str | None, url: str) -> str | None:
-    """The site name a page declares; None where trafilatura fell back to the host name."""
-    parts = urlsplit(url or "")
-    hosts = {(parts.hostname or "").removeprefix("www."), parts.netloc.lower().removeprefix("www.")}
-    if not name or name.lower().removeprefix("www.") in hosts:
-        return None
-    return name
-
-
-def _clean(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    value = " ".join(value.split())
-    return value or None
-
-
-def _meta_values(tree: HtmlElement) -> Iterator[tuple[str, str]]:
-    """(name, content) of every <meta> with a name, property or itemprop, names lower-cased."""
-    for meta in tree.iter("meta"):
-        content = meta.get("content") or meta.get("datetime")
-        if not content:
-            continue
-        for attribute in ("property", "name", "itemprop", "http-equiv"):
-            name = meta.get(attribute)
-            if name:
-                yield name.strip().lower(), content.strip()
-
-
-def _first_meta(tree: HtmlElement, *names: str) -> str | None:
-    wanted = {n.lower() for n in names}
-    return next((content for name, content in _meta_values(tree) if name in wanted), None)
-
-
-def _title_tag(tree: HtmlElement) -> str | None:
-    node = tree.find(".//title")
-    return _clean(node.text_content()) if node is not None else None
-
-
-def canonical_url(tree: HtmlElement, url: str) -> str | None:
-    """The page's declared canonical URL (rel=canonical, else og:url), absolute, or None."""
-    candidates: list[str] = []
-    for link in tree.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        if "canonical" in rels and link.get("href"):
-            candidates.append(link.get("href", ""))
-    og = _first_meta(tree, "og:url")
-    if og:
-        candidates.append(og)
-    for href in candidates:
-        absolute = urljoin(url or "", href.strip())
-        parts = urlsplit(absolute)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            return absolute
-    return None
-
-
-def _declared_lang(tree: HtmlElement) -> str | None:
-    root = tree.getroottree().getroot()
-    declared = (
-        root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    )
-    declared = declared or _first_meta(tree, "content-language", "og:locale", "language", "dc.language")
-    return _clean(declared)
-
-
-def _short_lang(declared: str | None) -> str | None:
-    if not declared:
-        return None
-    code = declared.replace("_", "-").split("-")[0].strip().lower()
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
-
-
-def published_time(tree: HtmlElement, fallback_day: str | None = None) -> datetime | None:
-    """When the page says it was published, timezone-aware (naive times are taken as UTC)."""
-    for value in _declared_dates(tree):
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed
-    return parse_datetime(fallback_day) if fallback_day else None
-
-
-def _json_ld(tree: HtmlElement) -> Iterator[object]:
-    """The parsed JSON-LD blocks of a page (broken ones skipped)."""
-    for script in tree.iter("script"):
-        if (script.get("type") or "").lower().strip() == "application/ld+json" and script.text:
-            try:
-                yield json.loads(script.text, strict=False)
-            except ValueError:
-                continue
 
 
 def _prefer_declared(text: str, declared: str) -> str:
@@ -281,59 +225,3 @@ def _prefer_declared(text: str, declared: str) -> str:
         return declared
     same_words = tokens(text) == tokens(declared)
     return declared if same_words and declared.count("\n") > text.count("\n") else text
-
-
-def declared_body(tree: HtmlElement) -> str:
-    """The longest `articleBody` the page declares in JSON-LD, one paragraph per line, or ""."""
-    bodies = [body for data in _json_ld(tree) for body in _json_values(data, "articleBody")]
-    if not bodies:
-        return ""
-    text = max(bodies, key=len)
-    if "<" in text:  # some publishers put HTML in it
-        text = str(lxml.html.fromstring(text).text_content())
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def _declared_dates(tree: HtmlElement) -> Iterator[str]:
-    """Publication dates the page declares, most trustworthy first: JSON-LD, meta tags, <time>."""
-    for data in _json_ld(tree):
-        yield from _json_values(data, "datePublished")
-    metas = dict(reversed(list(_meta_values(tree))))
-    yield from (metas[name] for name in _PUBLISHED_META if name in metas)
-    for time in tree.iter("time"):
-        if time.get("datetime") and (
-            time.get("pubdate") is not None or time.get("itemprop") == "datePublished"
-        ):
-            yield time.get("datetime", "")
-
-
-def _json_values(data: object, key: str) -> Iterator[str]:
-    if isinstance(data, dict):
-        for name, value in data.items():
-            if name == key and isinstance(value, str):
-                yield value
-            else:
-                yield from _json_values(value, key)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _json_values(item, key)
-
-
-def parse_datetime(value: str) -> datetime | None:
-    """An ISO 8601 or RFC 2822 date/time as an aware datetime (naive taken as UTC), or None."""
-    value = value.strip()
-    if not value:
-        return None
-    parsed: datetime | None
-    try:
-        parsed = datetime.fromisoformat(
-            value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
-        )
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if not 1990 <= parsed.year <= 2100:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -1,11 +1,19 @@
-"""Article body by agreement: several extractors read the page, one cheap step combines what they say.
+"""Article body: trafilatura first, agreement between several extractors only where its output is doubtful.
 
-`gather_candidates` runs the expensive part once per page: trafilatura in precision and in balanced mode,
-trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's
-baseline. `combine` then builds the body from those candidates under a `Tuning`:
+`first_pass` runs trafilatura once (balanced mode, comments off) and drops headline repeats and furniture
+lines; most pages stop there. `doubt` says, from cheap measures of that output against the page, when it is
+worth the costlier path (measured on the ScrapingHub benchmark by `benchmarks/extraction.py`): the output
+covers much less or much more than the page's paragraphs (a missed block, or furniture outside them), its
+lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
+that are entirely link text, most of it is table rows (a page laid out in tables), or it is short.
 
-1. take the precision extraction, unless it kept almost nothing of what balanced mode found (then
-   precision mode locked onto the wrong block, e.g. a print notice);
+On a doubtful page `gather_candidates` runs the other extractors: trafilatura in precision mode,
+trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's baseline,
+all on a copy of the page without its comment sections. `combine` then builds the body from those
+candidates under a `Tuning`:
+
+1. take the precision extraction, unless it kept almost none of the prose balanced mode found (then
+   precision mode locked onto the wrong block, e.g. a print notice or a metadata table);
 2. complete it: article bodies split over several sibling blocks (one per ad slot) lose every block but
    the first; jusText paragraphs with the same DOM path as the kept ones, under the same ancestor, are
    added back when together they are a real share of the body (a lone bio or form notice is not);
@@ -29,10 +37,13 @@ from typing import Any
 import justext  # type: ignore[import-untyped]
 import lxml.html
 import trafilatura
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +87,36 @@ _DATELINE = re.compile(
 )
 
 
+# Comment threads under names trafilatura's own list misses ("comment-thread", "post comments", Disqus);
+# never a block holding the headline, nor a post merely flagged "comments-open".
+_COMMENT_BLOCKS = XPath(
+    """.//*[self::div or self::section or self::ol or self::ul or self::aside][
+    re:test(@id, '(^|[-_ ])(comments?|disqus_thread|respond|replies)([-_ ]|$)', 'i') or
+    re:test(@class, '(^|[-_ ])(comments?|comment-?list|disqus|replies)([-_ ]|$)', 'i')][
+    not(.//h1) and not(re:test(@class, 'comments?-(open|closed)', 'i'))]""",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
 @dataclass(frozen=True)
 class Tuning:
-    """The thresholds of `combine`; defaults chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
+    """The thresholds of `doubt` and `combine`; chosen on the ScrapingHub benchmark, checked by 2-fold CV."""
 
-    fallback_ratio: float = 0.2  # precision output under this share of balanced output: use balanced
+    fallback_ratio: float = 0.2  # precision prose under this share of balanced prose: use balanced
     completion_ratio: float = 0.3  # added paragraphs must make at least this share of the body
     completion_levels: int = 2  # how far above the kept paragraphs' common ancestor completion may look
+    completion_max_ratio: float = 2.0  # completion adds at most this many times the body's own text
     vote_max_tokens: int = 40  # lines at least this long are kept without asking the other extractors
     vote_support: float = 0.5  # share of a line's shingles another extractor must have to vote for it
     boilerplate_max_tokens: int = 30  # only lines this short can be dropped as boilerplate
     drop_boilerplate: bool = True
     drop_title: bool = True
+    doubt_min_tokens: int = 50  # a first pass shorter than this is doubtful
+    doubt_low_coverage: float = 0.6  # first pass tokens under this share of the page's <p> tokens
+    doubt_high_coverage: float = 2.0  # ... or over this share: doubtful
+    doubt_line_tokens: int = 150  # more tokens per line than this on average: paragraphs not split
+    doubt_link_share: float = 0.05  # more of the text than this in lines that are wholly a link's text
+    doubt_table_share: float = 0.5  # more of the text than this in table rows: a layout table, perhaps
 
 
 DEFAULT_TUNING = Tuning()
@@ -112,7 +141,6 @@ class Candidates:
     readability: str = ""
     baseline: str = ""
     justext: list[JusTextParagraph] = field(default_factory=list)
-    metadata: Any = None
 
 
 def tokens(text: str) -> list[str]:
@@ -136,25 +164,114 @@ class _Support:
         return len(shingles & self.shingles) / len(shingles)
 
 
-def gather_candidates(tree: HtmlElement, url: str | None) -> Candidates:
-    """Run every extractor on a parsed page; an extractor that fails leaves its candidate empty."""
+def first_pass(tree: HtmlElement, url: str | None) -> str:
+    """trafilatura's body in balanced mode with comments off (the page's tree is left as it was).
+
+    In its fast mode: trafilatura's own fallbacks to readability and jusText are what the agreement
+    path runs on doubtful pages anyway, and on the benchmarks the first pass plus the doubt rule scores
+    the same with them off (see `benchmarks/extraction.py`) at about two thirds of the time.
+    """
+    return str(
+        _safe(lambda: _trafilatura_text(tree, url, precision=False, fast=True), url, "trafilatura") or ""
+    )
+
+
+def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast: bool = False) -> str:
+    document = trafilatura.bare_extraction(
+        tree, url=url, favor_precision=precision, include_comments=False, deduplicate=False, fast=fast
+    )
+    return (document.text or "") if isinstance(document, TrafilaturaDocument) else ""
+
+
+def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
+    """`text` without headline repeats and short lines that read as boilerplate (the cheap filter)."""
+    title_tokens = tokens(title)
+    kept = []
+    for line in (line.strip() for line in text.splitlines()):
+        toks = tokens(line)
+        if not toks or (tuning.drop_title and toks == title_tokens):
+            continue
+        if tuning.drop_boilerplate and len(toks) <= tuning.boilerplate_max_tokens and is_boilerplate(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What `doubt` compares a first pass with: the page's paragraph tokens and its links' texts."""
+
+    paragraph_tokens: int
+    link_texts: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: HtmlElement) -> PageShape:
+        """Measure a parsed page."""
+        paragraphs = len(_TOKEN.findall(" ".join(tree.xpath("//p//text()"))))
+        links = frozenset(" ".join("".join(a.itertext()).split()) for a in tree.iter("a"))
+        return cls(paragraphs, links - {""})
+
+
+@dataclass(frozen=True)
+class DoubtMeasures:
+    """The cheap measures of a first pass that `doubt` judges it by."""
+
+    tokens: int
+    coverage: float | None  # tokens / the page's <p> tokens (None: the page has no <p> text)
+    tokens_per_line: float
+    link_share: float  # share of characters in lines that are wholly some link's text
+    table_share: float  # share of characters in table rows ("| cell | cell |" as trafilatura writes them)
+
+    @classmethod
+    def of(cls, text: str, page: PageShape) -> DoubtMeasures:
+        """Measure a first-pass body against its page."""
+        lines = [line for line in text.splitlines() if line.strip()]
+        total = sum(len(_TOKEN.findall(line)) for line in lines)
+        linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
+        chars = sum(map(len, lines))
+        tabled = sum(len(line) for line in lines if line.lstrip().startswith("|"))
+        return cls(
+            total,
+            total / page.paragraph_tokens if page.paragraph_tokens else None,
+            total / len(lines) if lines else 0.0,
+            linked / chars if chars else 0.0,
+            tabled / chars if chars else 0.0,
+        )
+
+    def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
+        """Why these measures make the first pass doubtful, or None."""
+        if self.tokens < tuning.doubt_min_tokens:
+            return "short"
+        if self.coverage is not None and self.coverage < tuning.doubt_low_coverage:
+            return "covers little of the page's paragraphs"
+        if self.coverage is not None and self.coverage > tuning.doubt_high_coverage:
+            return "much text outside the page's paragraphs"
+        if self.tokens_per_line > tuning.doubt_line_tokens:
+            return "paragraphs not split"
+        if self.link_share > tuning.doubt_link_share:
+            return "lines that are link text"
+        if self.table_share > tuning.doubt_table_share:
+            return "mostly table rows"
+        return None
+
+
+def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:
+    """Why a first-pass body needs the agreement path, or None when it can be trusted as it is."""
+    return DoubtMeasures.of(text, page).verdict(tuning)
+
+
+def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None = None) -> Candidates:
+    """Run every extractor on a parsed page (`balanced`: the first pass, when already run)."""
     found = Candidates()
-    common: dict[str, Any] = {"url": url, "include_comments": False, "deduplicate": False}
-    try:
-        document = trafilatura.bare_extraction(tree, favor_precision=True, with_metadata=True, **common)
-    except Exception as error:  # a third-party extractor must not take the page down
-        logger.debug("trafilatura (precision) failed on %s: %s", url, error)
-        document = None
-    if isinstance(document, TrafilaturaDocument):
-        found.precision = document.text or ""
-        document.body = document.commentsbody = None  # keep the metadata, not two copies of the tree
-        found.metadata = document
-    found.balanced = _safe(lambda: trafilatura.extract(tree, **common) or "", url, "trafilatura")
-    found.readability = _safe(lambda: _readability_text(tree), url, "readability")
-    found.baseline = _safe(lambda: baseline(tree)[1] or "", url, "baseline")
+    found.balanced = first_pass(tree, url) if balanced is None else balanced
+    found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
+    # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
+    bare = prune_unwanted_nodes(deepcopy(tree), [*REMOVE_COMMENTS_AND_LISTS_XPATH, _COMMENT_BLOCKS])
+    found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""  # baseline copies
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
-    if sum(1 for _ in tree.iter()) <= MAX_JUSTEXT_ELEMENTS:
-        found.justext = _safe(lambda: _justext_paragraphs(tree), url, "justext") or []
+    if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
+        found.justext = _safe(lambda: _justext_paragraphs(bare), url, "justext") or []
+    found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""  # mutates `bare`
     return found
 
 
@@ -167,7 +284,7 @@ def _safe(run: Any, url: str | None, name: str) -> Any:
 
 
 def _readability_text(tree: HtmlElement) -> str:
-    summary = ReadabilityDocument(deepcopy(tree), min_text_length=25).summary()
+    summary = ReadabilityDocument(tree, min_text_length=25).summary()  # changes `tree`
     return str(lxml.html.fromstring(summary).text_content()) if summary.strip() else ""
 
 
@@ -192,7 +309,7 @@ def _justext_paragraphs(tree: HtmlElement) -> list[JusTextParagraph]:
         revise_paragraph_classification,
     )
 
-    paragraphs = ParagraphMaker.make_paragraphs(preprocessor(deepcopy(tree)))
+    paragraphs = ParagraphMaker.make_paragraphs(preprocessor(tree))  # lxml's Cleaner works on a copy
     classify_paragraphs(paragraphs, _stoplist())
     # jusText's context revision is quadratic in short paragraphs: a page with thousands of comments
     # would take minutes. Such pages keep the first, context-free classification.
@@ -204,11 +321,16 @@ def _justext_paragraphs(tree: HtmlElement) -> list[JusTextParagraph]:
 def combine(found: Candidates, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
     """The article body, one paragraph per line, from the candidates of one page."""
     primary = found.precision
-    if not primary.strip() or len(primary) < tuning.fallback_ratio * len(found.balanced):
+    if not primary.strip() or _prose(primary) < tuning.fallback_ratio * _prose(found.balanced):
         primary = found.balanced
     lines = [line.strip() for line in primary.splitlines() if line.strip()]
     lines = _complete(lines, found.justext, tuning)
     return "\n".join(_filter_lines(lines, found, title, tuning))
+
+
+def _prose(text: str) -> int:
+    """Tokens in lines of prose (ten tokens or more): a metadata table or a list of labels has few."""
+    return sum(n for line in text.splitlines() if (n := len(_TOKEN.findall(line))) >= 10)
 
 
 def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuning) -> list[str]:
@@ -232,7 +354,10 @@ def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuni
         and len(t := tokens(p.text)) >= 10
         and body.of(t) < 0.5
     ]
-    if sum(len(paragraphs[i].text) for i in added) < tuning.completion_ratio * sum(map(len, lines)):
+    added_chars, body_chars = sum(len(paragraphs[i].text) for i in added), sum(map(len, lines))
+    # Completion restores the parts of an article split around ad slots; what dwarfs the body it was
+    # asked to complete is another kind of block (a thread of readers' comments, an archive).
+    if not tuning.completion_ratio * body_chars <= added_chars <= tuning.completion_max_ratio * body_chars:
         return lines
     return _insert_in_order(lines, paragraphs, matched, added)
 

@@ -1,8 +1,9 @@
 """Locality-sensitive hashing of MinHash signatures in compact numpy tables.
 
 The banding scheme is datasketch's `MinHashLSH`: `bands` bands of `rows` values each, two signatures are
-candidates when all values of at least one band agree; `lsh_params` asks datasketch for the (bands, rows)
-that balance false positives and false negatives around a threshold. Only the storage differs:
+candidates when all values of at least one band agree; `lsh_params` finds the (bands, rows) that balance
+false positives and false negatives around a threshold, as datasketch's `_optimal_param` does (computed
+here: importing datasketch and scipy for it took seconds of every crawl's start-up). Only the storage differs:
 datasketch keeps a Python set per bucket (about 11 KB per article with 32 bands, measured in
 `benchmarks/dedup_speed.py`), which would not fit a million articles in memory; here each band is an
 open-addressing table of 32-bit band fingerprints and 32-bit row numbers (8 bytes per slot, at most half
@@ -30,12 +31,29 @@ Rows = npt.NDArray[np.int32]
 
 @cache
 def lsh_params(threshold: float, num_perm: int, false_negative_weight: float = 0.9) -> tuple[int, int]:
-    """(bands, rows per band) that datasketch finds best for this Jaccard threshold, recall weighted."""
-    from datasketch import MinHashLSH  # imported here: the package (and its asyncio parts) is slow to load
+    """(bands, rows per band) that datasketch would choose for this Jaccard threshold, recall weighted.
 
-    weights = (round(1.0 - false_negative_weight, 6), round(false_negative_weight, 6))
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
-    return int(lsh.b), int(lsh.r)
+    The weighted sum of the false-positive probability integrated over similarities below the threshold
+    and the false-negative probability above it, minimised over all bands × rows ≤ num_perm. The
+    integrands are polynomials of degree at most num_perm, so Gauss-Legendre quadrature with more than
+    num_perm / 2 nodes integrates them exactly.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    below = (nodes + 1) * threshold / 2  # nodes mapped onto [0, threshold] and [threshold, 1]
+    above = threshold + (nodes + 1) * (1 - threshold) / 2
+    fp_weight = round(1.0 - false_negative_weight, 6)
+    fn_weight = round(false_negative_weight, 6)
+    best, chosen = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            hit_below = 1 - (1 - below**rows) ** bands
+            miss_above = (1 - above**rows) ** bands
+            false_positive = float(weights @ hit_below) * threshold / 2
+            false_negative = float(weights @ miss_above) * (1 - threshold) / 2
+            error = false_positive * fp_weight + false_negative * fn_weight
+            if error < best:
+                best, chosen = error, (bands, rows)
+    return chosen
 
 
 class BandIndex:

@@ -368,6 +368,119 @@ def test_five_megabyte_page() -> None:
     assert "the bridge was already shaking" not in result.text
 
 
+def blog_post(comments: str, body: list[str] = BODY) -> str:
+    """A blog post page whose readers' comments far outweigh the post."""
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in body)
+    return f"""<html lang="en"><head><title>Old Quay bridge: my view | Harbour Notes</title>
+<meta property="og:type" content="article"></head><body>{NAV}
+<div class="post"><h1>Old Quay bridge: my view</h1><div class="entry-content">{paragraphs}</div></div>
+{comments}
+</body></html>"""
+
+
+def reader_comment(number: int, tag: str = "li") -> str:
+    return (
+        f'<{tag} class="note" id="note-{number}"><span class="who">reader{number} says:</span>'
+        f"<p>Comment number {number}: the quay has flooded {number % 9} times since I moved here, and "
+        f"nobody on the council has ever answered my letters about the drains near the old market.</p>"
+        f'<a class="reply" href="#respond">Reply</a></{tag}>'
+    )
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        '<div id="comments"><h3>385 comments</h3><ol class="commentlist">{}</ol></div>',
+        # not a class trafilatura knows, and each comment's paragraph on the same tag path as the post's
+        '<div class="discussion comment-thread"><h3>385 comments</h3>{}</div>',
+    ],
+)
+def test_readers_comments_never_reach_the_body(wrapper: str) -> None:
+    # The comments hold ten times the post's words: they must not win, nor be added back to the body.
+    tag = "li" if "<ol" in wrapper else "div"
+    comments = wrapper.format("".join(reader_comment(i, tag) for i in range(385)))
+    result = extract_article(blog_post(comments), "https://notes.example/2025/01/old-quay")
+    assert result.ok, result.reason
+    assert all(paragraph in result.text for paragraph in BODY)
+    assert "Comment number" not in result.text
+    assert "says:" not in result.text
+
+
+def test_a_short_real_post_is_kept() -> None:
+    post = (
+        "The harbour office confirmed this morning that the ferry to the islands will run to its winter "
+        "timetable from Monday, with the last boat leaving at six. Tickets bought for later sailings will "
+        "be refunded at the kiosk or online, and the office apologised to travellers for the short notice."
+    )
+    result = extract_article(blog_post("", [post]), "https://notes.example/ferry")
+    assert len(post.split()) < 60  # the size of the post an independent measurement saw rejected
+    assert result.ok, result.reason
+    assert result.text == post
+
+
+LINKED_TITLES = [
+    "The council's own engineering report on the corroded steel supports of the bridge",
+    "A survey of every harbour district crossing and how long each one has left",
+    "Minutes of the January transport committee meeting where the vote was taken",
+    "How the regional infrastructure grant is shared between the coastal towns",
+    "Residents' association letter asking for a firm timetable for the works",
+    "Photographs of the old span from the archive of the maritime museum",
+]
+
+
+def test_a_post_that_is_mostly_links_in_its_sentences_is_kept() -> None:
+    # A week's reading list: most of the text is link text, but every line is a sentence, not a headline.
+    items = [
+        f'<p><a href="https://elsewhere.example/{i}">{title}</a>, which I read twice this week.</p>'
+        for i, title in enumerate(LINKED_TITLES)
+    ]
+    page = blog_post("", []).replace(
+        '<div class="entry-content"></div>', f'<div class="entry-content">{"".join(items)}</div>'
+    )
+    result = extract_article(page, "https://notes.example/reading-list")
+    assert result.ok, result.reason
+    assert all(title in result.text for title in LINKED_TITLES)
+
+
+NOTICE = [
+    "为进一步规范本市公共数据开放工作，提高数据开放质量，根据有关法律法规和上级部门的工作要求，"
+    "结合本市实际，现就做好二〇二五年度公共数据开放有关工作通知如下。",
+    "一、各部门应当于三月底前完成本部门公共数据资源目录的梳理和更新，明确数据的开放属性、更新频率和"
+    "责任处室，并报市数据管理部门备案。",
+    "二、对列入开放清单的数据，各部门应当按照统一的标准和格式及时发布，确保数据准确、完整、可用，"
+    "不得以任何理由拖延或者选择性开放。",
+    "三、市数据管理部门将定期对各部门数据开放情况进行检查评估，评估结果纳入年度绩效考核，"
+    "对工作不力的单位予以通报。",
+    "特此通知。",
+]
+
+
+def test_a_government_notice_is_more_than_its_metadata_table() -> None:
+    rows = [
+        ("索引号", "000014349/2025-00012"),
+        ("主题分类", "综合政务\\通知"),
+        ("发布机构", "市人民政府办公厅"),
+        ("成文日期", "2025年01月20日"),
+        ("标题", "关于做好二〇二五年度公共数据开放工作的通知"),
+        ("发文字号", "市政办发〔2025〕3号"),
+        ("发布日期", "2025年01月22日"),
+    ]
+    table = "".join(f"<tr><td>{label}：</td><td>{value}</td></tr>" for label, value in rows)
+    paragraphs = "".join(f"<p>{p}</p>" for p in NOTICE)
+    page = f"""<html><head><title>关于做好二〇二五年度公共数据开放工作的通知_政府信息公开</title></head>
+<body><div class="header"><a href="/">首页</a> <a href="/zwgk">政务公开</a> <a href="/hd">互动交流</a></div>
+<div class="xxgk"><table class="xxgk-meta">{table}</table></div>
+<div class="article"><h1>关于做好二〇二五年度公共数据开放工作的通知</h1>
+<div class="TRS_Editor">{paragraphs}</div>
+<p class="sign">市人民政府办公厅</p></div>
+<div class="footer">主办单位：市人民政府办公厅</div></body></html>"""
+    result = extract_article(page, "https://www.gov.example/zwgk/2025/0122/3.html")
+    assert result.ok, result.reason
+    for paragraph in NOTICE[:4]:
+        assert paragraph in result.text
+    assert result.lang == "zh"
+
+
 # --- against plain trafilatura on real pages, when the shared corpus is present ----------------------
 
 _TOKEN = re.compile(r"\w+")
