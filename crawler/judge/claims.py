@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -24,10 +25,19 @@ import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
 from crawler.judge.numbers import Quantity, compare, extract_quantities
+from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
 from crawler.judge.types import ClaimMatch, Stance
 
-__all__ = ["Claim", "ClaimSet", "ClaimsFileError", "load_claim_set", "parse_claim_set"]
+__all__ = [
+    "CandidateFinder",
+    "Claim",
+    "ClaimSet",
+    "ClaimsFileError",
+    "load_claim_set",
+    "parse_claim_set",
+    "rule_candidates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ SCORE_NUMBER = 0.9
 SCORE_PATTERN = 0.75
 SCORE_DOUBT = 0.65
 SCORE_MENTION = 0.55
+SCORE_FRAMING = 0.7  # the title or lead frames the article as a debunk of the claim
 NEAR_PENALTY = 0.1  # the claim's subject is named only in the paragraph or title, not the sentence
 _RANK: dict[Stance, int] = {"disputes": 3, "supports": 2, "mentions": 1}
 MAX_EVIDENCE = 400
@@ -86,34 +97,72 @@ def _any(patterns: tuple[Pattern, ...], text: str) -> bool:
     return any(_matches(pattern, text) for pattern in patterns)
 
 
+def _polarity(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
+    """Whether some pattern matches the text as written, and whether some matches with its claim word
+    negated ("OpenAI 选择不开放权重", "R1 is not on par with o1"): a pattern's groups after its first say
+    what is claimed of the subject, and when every occurrence of one of them is negated the sentence says
+    the opposite."""
+    plain = flipped = False
+    for pattern in patterns:
+        if not _matches(pattern, text):
+            continue
+        if len(pattern) > 1 and any(all_negated(group.pattern, text) for group in pattern[1:]):
+            flipped = True
+        else:
+            plain = True
+    return plain, flipped
+
+
+# A candidate finder proposes, for one claim, sentences of an article that may address it (their indices
+# in `sentences`, title first) with a score in [0, 1]; `lang` is the article's language ("zh", "en", "").
+# The rules judge every proposed sentence; one they cannot judge counts as mentioning the claim with the
+# finder's score. Other finders (an embedding index, say) are added with `ClaimSet(..., finders=[...])`.
+CandidateFinder = Callable[[Claim, Sequence[str], str], Sequence[tuple[int, float]]]
+
+
+def rule_candidates(claim: Claim, sentences: Sequence[str], lang: str) -> Sequence[tuple[int, float]]:
+    """The rules' own candidates: every sentence (their patterns decide); none for a claim whose patterns
+    and figures cannot match this article. `lang` is not needed: the words of both languages are tried."""
+    del claim, lang
+    return [(index, 0.0) for index in range(len(sentences))]
+
+
 class ClaimSet:
     """The claims of one seed, able to find them in articles (implements `ClaimMatcher`)."""
 
-    def __init__(self, document: ClaimsDocument, *, min_score: float = 0.5) -> None:
+    def __init__(
+        self, document: ClaimsDocument, *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+    ) -> None:
         self.seed = document.seed
         self.language = document.language
         self.draft = document.draft
         self.claims = document.claims
         self.doubt = document.doubt
         self.min_score = min_score
+        self.finders: tuple[CandidateFinder, ...] = tuple(finders)
 
     def __len__(self) -> int:
         return len(self.claims)
 
     def match(self, title: str, text: str, lang: str = "") -> list[ClaimMatch]:
-        """The seed's claims this article addresses, each with stance, score and evidence sentence."""
+        """The seed's claims this article addresses, each with stance, score and evidence sentence.
+
+        `lang` (the article's language) is handed to the candidate finders."""
         sentences = self._sentences(title, text)
         whole = f"{title}\n{text}"
         kinds = {(q.kind, q.unit) for sentence in sentences for q in sentence.quantities}
+        framing = self._framing(title, sentences)
         best: dict[str, tuple[_Verdict, str]] = {}
         for claim in self.claims:
             if claim.about is not None and not _hit(claim.about, whole):
                 continue
             feasible = _feasible(claim, whole, kinds)
-            if not (feasible.asserts or feasible.touches or feasible.disputes or feasible.quantities):
-                continue
-            for sentence in sentences:
+            proposed = self._candidates(feasible, sentences, lang)
+            for index, finder_score in proposed:
+                sentence = sentences[index]
                 verdict = self._judge(feasible, sentence, title, doubt_groups=claim.groups)
+                if verdict is None and finder_score > 0:
+                    verdict = _Verdict("mentions", finder_score)
                 if verdict is None:
                     continue
                 current = best.get(claim.id)
@@ -122,11 +171,43 @@ class ClaimSet:
                     current[0].score,
                 ):
                     best[claim.id] = (verdict, sentence.text)
+            found = best.get(claim.id)
+            if found and found[0].stance != "disputes" and framing:
+                debunked = self._debunked(feasible, framing, title)
+                if debunked is not None:
+                    best[claim.id] = (_Verdict("disputes", SCORE_FRAMING), debunked)
         return [
             ClaimMatch(claim_id, verdict.stance, round(verdict.score, 3), _clip(evidence), self.seed)
             for claim_id, (verdict, evidence) in best.items()
             if verdict.score >= self.min_score
         ]
+
+    def _candidates(self, claim: Claim, sentences: list[_Sentence], lang: str) -> list[tuple[int, float]]:
+        """The sentences that may address the claim (see `CandidateFinder`), each once, best score kept."""
+        proposed: dict[int, float] = {}
+        texts = [s.text for s in sentences]
+        if claim.asserts or claim.touches or claim.disputes or claim.quantities:
+            proposed.update(rule_candidates(claim, texts, lang))
+        for finder in self.finders:
+            for index, finder_score in finder(claim, texts, lang):
+                if 0 <= index < len(sentences):
+                    proposed[index] = max(finder_score, proposed.get(index, 0.0))
+        return sorted(proposed.items())
+
+    @staticmethod
+    def _framing(title: str, sentences: list[_Sentence]) -> list[_Sentence]:
+        """The title and lead sentence when they frame the article as a debunk ("辟谣", "fact check")."""
+        lead = [s for s in sentences if s.text != title.strip()][:2]
+        head = [s for s in sentences[:1] if title.strip() and s.text == title.strip()] + lead
+        return [s for s in head if debunk_framing(s.text)]
+
+    def _debunked(self, claim: Claim, framing: list[_Sentence], title: str) -> str | None:
+        """The framing sentence that names the claim, when there is one: a debunking title or lead that
+        addresses a claim disputes it, whatever the body goes on to quote."""
+        for sentence in framing:
+            if self._judge(claim, sentence, title) is not None:
+                return sentence.text
+        return None
 
     def covers(self, sentence: str) -> bool:
         """Whether a sentence restates (or addresses) any of the seed's claims."""
@@ -179,17 +260,26 @@ class ClaimSet:
         # A figure contradicts the claim only when the sentence names what the claim is about, and no
         # other subject the figure could belong to.
         conflict = conflict and about_here and not agree and not other_subject
-        asserted = agree or _any(claim.asserts, text)
-        touched = asserted or conflict or _any(claim.touches, text)
+        said, denied = _polarity(claim.asserts, text)
+        asserted = agree or said
+        touched = asserted or denied or conflict or _any(claim.touches, text)
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
         # this sentence or the one before ("It cost $5.6m. That leaves out research.").
         grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
-        if grounded and _any_in_clauses(claim.disputes, text):
+        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text)
+        if grounded and corrected:
             return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
         if conflict:
             return _Verdict("disputes", SCORE_NUMBER - penalty)
+        if denied and not asserted:
+            return _Verdict("disputes", SCORE_PATTERN - penalty)
         if touched and claim.doubt and self._doubted(claim, text, doubt_groups or claim.groups):
             return _Verdict("disputes", SCORE_DOUBT - penalty)
+        if corrected_denied and not asserted:
+            # "OpenAI 选择不开放权重": the correction is negated, so the sentence agrees with the claim.
+            return _Verdict("supports", SCORE_PATTERN - penalty)
+        if asserted and not agree and is_question(text):
+            return _Verdict("mentions", SCORE_MENTION - penalty)
         if asserted:
             return _Verdict("supports", (SCORE_NUMBER if agree else SCORE_PATTERN) - penalty)
         if touched:
@@ -207,15 +297,23 @@ class ClaimSet:
     def _doubted(self, claim: Claim, text: str, groups: tuple[Group, ...]) -> bool:
         """Whether a word of doubt bears on the claim: it stands in a clause (or the clause before one)
         that names the claim's subject, one of its words or a figure comparable with the claim's."""
-        if self.doubt is None or not _found(self.doubt, text):
+        if not self._voices_doubt(text):
             return False
-        for window in _doubt_windows(text, self.doubt):
+        for window in _doubt_windows(text, self._voices_doubt):
             if any(_found(group, window) for group in groups):
                 return True
             agree, conflict = self._numbers(claim, tuple(extract_quantities(window)), window)
             if agree or conflict:
                 return True
         return False
+
+    def _voices_doubt(self, text: str) -> bool:
+        """General doubt (`crawler.judge.stance`) or a word of the seed's own `doubt` list, not negated."""
+        if doubts(text):
+            return True
+        if self.doubt is None or not _found(self.doubt, text):
+            return False
+        return any(not negated(text, m.start()) for m in self.doubt.pattern.finditer(text) if m.group())
 
     @staticmethod
     def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, bool]:
@@ -259,14 +357,14 @@ def _clause_windows(text: str) -> list[str]:
     return [" ".join(clauses[i : i + 2]) for i in range(len(clauses))]
 
 
-def _doubt_windows(text: str, doubt: Group) -> list[str]:
+def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
     """The clause with a word of doubt; with the clause after it when that says what is doubted ("有人
     怀疑，成本远不止于此"), and with the clause before it when the doubt refers back to it ("成本为558万
     美元，但这一数字受到质疑"). A clause that turns to something else ("而…", "while…") stays apart."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()] or [text]
     windows = []
     for index, clause in enumerate(clauses):
-        if not _found(doubt, clause):
+        if not doubt(clause):
             continue
         windows.append(clause)
         following = clauses[index + 1] if index + 1 < len(clauses) else ""
@@ -277,11 +375,15 @@ def _doubt_windows(text: str, doubt: Group) -> list[str]:
     return windows
 
 
-def _any_in_clauses(patterns: tuple[Pattern, ...], text: str) -> bool:
-    """Whether a pattern matches within two neighbouring clauses of the sentence."""
+def _polarity_in_clauses(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
+    """`_polarity` of the patterns within two neighbouring clauses of the sentence."""
     if not _any(patterns, text):
-        return False
-    return any(_any(patterns, window) for window in _clause_windows(text))
+        return False, False
+    plain = flipped = False
+    for window in _clause_windows(text):
+        said, denied = _polarity(patterns, window)
+        plain, flipped = plain or said, flipped or denied
+    return plain, flipped and not plain
 
 
 def _clip(sentence: str) -> str:
