@@ -55,6 +55,14 @@ _ANAPHOR = re.compile(
     r"|\b(?:this|that|the|these) (?:figure|number|claim|estimate|figures|numbers|claims)\b|\bwhich\b|\bit\b",
     re.IGNORECASE,
 )
+# A sentence that opens by referring back to the subject of its paragraph ("该模型…", "这家公司称…",
+# "The company said…", "It was…") is about that subject even though it does not name it.
+_OPENING_ANAPHOR = re.compile(
+    r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
+    r"(?:该|这家|这款|这个|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
+    r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
+    r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
+)
 _CONTRAST = re.compile(r"(?:而|但|却|可是|反观|相比之下|while\b|whereas\b|but\b)", re.IGNORECASE)
 _LEADS_IN = re.compile(
     r"(?:认为|表示|称|指出|说|觉得|怀疑|质疑|担心|\bthat|\bwhether|[:：])\s*$", re.IGNORECASE
@@ -246,6 +254,8 @@ class ClaimSet:
         """The stance one sentence takes on one claim, or None when it does not address it."""
         text = sentence.text
         about_here = claim.about is None or _hit(claim.about, text)
+        if not about_here and sentence.paragraph != text and _OPENING_ANAPHOR.match(text):
+            about_here = _hit(claim.about, sentence.paragraph) or _hit(claim.about, sentence.previous)
         if (
             require_about
             and not about_here
