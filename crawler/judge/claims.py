@@ -47,7 +47,8 @@ SCORE_PATTERN = 0.75
 SCORE_DOUBT = 0.65
 SCORE_MENTION = 0.55
 SCORE_FRAMING = 0.7  # the title or lead frames the article as a debunk of the claim
-NEAR_PENALTY = 0.1  # the claim's subject is named only in the paragraph or title, not the sentence
+NEAR_PENALTY = 0.1
+SUBJECT_FROM_PREVIOUS = True  # the claim's subject is named only in the paragraph or title, not the sentence
 _RANK: dict[Stance, int] = {"disputes": 3, "supports": 2, "mentions": 1}
 MAX_EVIDENCE = 400
 _ANAPHOR = re.compile(
@@ -105,14 +106,22 @@ def _any(patterns: tuple[Pattern, ...], text: str) -> bool:
     return any(_matches(pattern, text) for pattern in patterns)
 
 
-def _polarity(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
+def _matches_with_subject(pattern: Pattern, text: str, context: str) -> bool:
+    """Whether the pattern matches the sentence, its subject (first group) allowed to be named only in the
+    sentence's context (the sentence before): "R1 came out on Monday. It is open source and free."."""
+    if _matches(pattern, text):
+        return True
+    return bool(context) and len(pattern) > 1 and _found(pattern[0], context) and _matches(pattern[1:], text)
+
+
+def _polarity(patterns: tuple[Pattern, ...], text: str, context: str = "") -> tuple[bool, bool]:
     """Whether some pattern matches the text as written, and whether some matches with its claim word
     negated ("OpenAI 选择不开放权重", "R1 is not on par with o1"): a pattern's groups after its first say
     what is claimed of the subject, and when every occurrence of one of them is negated the sentence says
     the opposite."""
     plain = flipped = False
     for pattern in patterns:
-        if not _matches(pattern, text):
+        if not _matches_with_subject(pattern, text, context):
             continue
         if len(pattern) > 1 and any(all_negated(group.pattern, text) for group in pattern[1:]):
             flipped = True
@@ -271,6 +280,9 @@ class ClaimSet:
         # other subject the figure could belong to.
         conflict = conflict and about_here and not agree and not other_subject
         said, denied = _polarity(claim.asserts, text)
+        if not (said or denied) and SUBJECT_FROM_PREVIOUS:
+            said, denied = _polarity(claim.asserts, text, sentence.previous)
+            penalty = max(penalty, NEAR_PENALTY) if said or denied else penalty
         asserted = agree or said
         touched = asserted or denied or conflict or _any(claim.touches, text)
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
