@@ -116,14 +116,13 @@ def _matches_with_subject(pattern: Pattern, text: str, context: str) -> bool:
 
 def _polarity(patterns: tuple[Pattern, ...], text: str, context: str = "") -> tuple[bool, bool]:
     """Whether some pattern matches the text as written, and whether some matches with its claim word
-    negated ("OpenAI 选择不开放权重", "R1 is not on par with o1"): a pattern's groups after its first say
-    what is claimed of the subject, and when every occurrence of one of them is negated the sentence says
-    the opposite."""
+    negated ("OpenAI 选择不开放权重", "R1 is not on par with o1"): when every occurrence of one of a
+    pattern's groups is negated, the sentence says the opposite of what the pattern describes."""
     plain = flipped = False
     for pattern in patterns:
         if not _matches_with_subject(pattern, text, context):
             continue
-        if len(pattern) > 1 and any(all_negated(group.pattern, text) for group in pattern[1:]):
+        if len(pattern) > 1 and any(all_negated(group.pattern, text) for group in pattern):
             flipped = True
         else:
             plain = True
@@ -263,7 +262,7 @@ class ClaimSet:
         """The stance one sentence takes on one claim, or None when it does not address it."""
         text = sentence.text
         about_here = claim.about is None or _hit(claim.about, text)
-        if not about_here and sentence.paragraph != text and _OPENING_ANAPHOR.match(text):
+        if not about_here and _OPENING_ANAPHOR.match(text):
             about_here = _hit(claim.about, sentence.paragraph) or _hit(claim.about, sentence.previous)
         if (
             require_about
@@ -434,16 +433,20 @@ _Loader.add_implicit_resolver(
 )
 
 
-def parse_claim_set(text: str, source: str = "<claims>", *, min_score: float = 0.5) -> ClaimSet:
+def parse_claim_set(
+    text: str, source: str = "<claims>", *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+) -> ClaimSet:
     """A claim set from the text of a claims file; `source` names it in errors."""
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ClaimsFileError(f"{source}: not valid YAML: {exc}") from None
-    return ClaimSet(parse_claims(data, source), min_score=min_score)
+    return ClaimSet(parse_claims(data, source), min_score=min_score, finders=finders)
 
 
-def load_claim_set(path: str | Path, *, min_score: float = 0.5) -> ClaimSet:
+def load_claim_set(
+    path: str | Path, *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+) -> ClaimSet:
     """Read and compile a seed's claims file (a folder means its claims.yaml)."""
     path = Path(path)
     if path.is_dir():
@@ -452,4 +455,4 @@ def load_claim_set(path: str | Path, *, min_score: float = 0.5) -> ClaimSet:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ClaimsFileError(f"{path}: cannot read the claims file: {exc.strerror or exc}") from None
-    return parse_claim_set(text, str(path), min_score=min_score)
+    return parse_claim_set(text, str(path), min_score=min_score, finders=finders)
