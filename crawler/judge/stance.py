@@ -22,13 +22,13 @@ from collections.abc import Iterable
 DOUBT_ZH = (
     "质疑 怀疑 存疑 争议 有争议 存在争议 夸大 夸大其词 夸张 言过其实 误导 误读 误解 不实 谣言 辟谣 假消息 "
     "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
-    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 误会"
+    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹"
 ).split()
 DOUBT_EN = (
     "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
     "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
     "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
-    "misconception* misunderstand* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
+    "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
     "incorrect"
 ).split()
 # Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
