@@ -64,6 +64,10 @@ _OPENING_ANAPHOR = re.compile(
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
 )
+_RATE = re.compile(
+    r"\s*(?:/|每|一(?:天|小时|个月|年)|per\b|an? (?:day|hour|month|year|week)\b|apiece\b|each\b)",
+    re.IGNORECASE,
+)
 _CONTRAST = re.compile(r"(?:而|但|却|可是|反观|相比之下|while\b|whereas\b|but\b)", re.IGNORECASE)
 _LEADS_IN = re.compile(
     r"(?:认为|表示|称|指出|说|觉得|怀疑|质疑|担心|\bthat|\bwhether|[:：])\s*$", re.IGNORECASE
@@ -344,6 +348,8 @@ class ClaimSet:
             if spec.context and not _any(spec.context, text):
                 continue
             for found in quantities:
+                if found.kind in ("money", "count") and _RATE.match(text, found.end):
+                    continue  # "$87,072/天", "$2 per hour": a rate, not a total a claim's figure could be
                 verdict = compare(spec.quantity, found)
                 agree = agree or verdict == "agree"
                 conflict = conflict or (verdict == "conflict" and spec.conflict_disputes)
