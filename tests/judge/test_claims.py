@@ -336,5 +336,6 @@ def test_candidate_finders_get_the_language_and_extend_the_rules() -> None:
 
 def test_a_rate_is_not_a_total(claims: ClaimSet) -> None:
     assert claims.judge_sentence("under-6m-cost", "Training DeepSeek V3 cost $10 million.") == "disputes"
-    assert claims.judge_sentence("under-6m-cost", "Running DeepSeek's servers costs $10 million a month.") is None
+    monthly = "Running DeepSeek's servers costs $10 million a month."
+    assert claims.judge_sentence("under-6m-cost", monthly) is None
     assert claims.judge_sentence("under-6m-cost", "DeepSeek charges $2 per million tokens.") is None
