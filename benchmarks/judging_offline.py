@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=Path, help="claims file to score (default: the seed's)")
     parser.add_argument("--baseline-claims", type=Path, help="another claims file to score alongside")
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
+    parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
     args = parser.parse_args(argv if argv is not None else [])
     folder = corpus_dir()
     if folder is None:
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     development, held_out = halves(articles, groups)
     if args.errors:
         print_errors(development, predictions)
-    notes = []
+    notes = list(args.note)
     if args.show_heldout_errors:
         print("--- held-out half ---")
         print_errors(held_out, predictions)

@@ -314,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.judging_real", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
+    parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
     parser.add_argument("--errors", action="store_true", help="list the development half's errors")
     parser.add_argument(
         "--show-heldout-errors",
@@ -343,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     development, held_out = halves(articles, split)
     if args.errors:
         print_errors(development, predictions)
-    notes = []
+    notes = list(args.note)
     if args.show_heldout_errors:
         print("--- held-out half ---")
         print_errors(held_out, predictions)
