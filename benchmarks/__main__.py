@@ -8,6 +8,7 @@ import sys
 ALL = (
     "extraction",
     "ingest",
+    "claims_audit",
     "judging_offline",
     "judging_real",
     "dedup_speed",

@@ -17,6 +17,7 @@ import argparse
 import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,13 +33,23 @@ from typing import Any
 
 from benchmarks._results import write_section
 from benchmarks.judging_offline import (
-    LabelledArticle,
+    HELD_OUT_NOTE,
+    TABLE_HEAD,
     Prediction,
+    confusion_table,
+    figures_rows,
+    print_errors,
+    score_halves,
+)
+from benchmarks.labelled_corpus import (
+    LabelledArticle,
     corpus_dir,
+    duplicate_groups,
     halves,
     load_corpus,
-    score,
+    manifest,
 )
+from crawler.config import PROJECT_ROOT
 
 CRAWL_TIMEOUT = 1800
 FAST_CRAWL = """
@@ -136,11 +147,12 @@ def build_site(
     return pages
 
 
-def crawl_and_export(feed: str, workdir: Path) -> list[dict[str, Any]]:
+def crawl_and_export(feed: str, workdir: Path, seeds_dir: Path | None = None) -> list[dict[str, Any]]:
     """Run `seedwatch crawl` then `seedwatch export` as a user would; the exported records."""
     database = f"sqlite:///{workdir / 'judging_real.db'}"
     config = workdir / "fast.toml"
-    config.write_text(FAST_CRAWL, encoding="utf-8")
+    seeds = f'seeds_dir = "{seeds_dir}"\n' if seeds_dir else ""
+    config.write_text(seeds + FAST_CRAWL, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
     crawl = subprocess.run(
         ["seedwatch", "crawl", "--source", feed, "--db", database, "--config", str(config)],
@@ -185,7 +197,7 @@ def predictions_from_export(
     return predictions, missing
 
 
-def duplicate_groups(
+def duplicate_groups_of_export(
     exported: Sequence[dict[str, Any]], records: dict[str, dict[str, Any]], base: str
 ) -> dict[str, str]:
     """Corpus id -> the URL of the copy it ends up with (its own when it is an original).
@@ -239,24 +251,28 @@ def score_duplicates(pairs: Sequence[dict[str, Any]], groups: dict[str, str],
     return {"recall": found, "false_joins": false_joins}
 
 
-def report(results: dict[str, dict[str, Any]], duplicates: dict[str, Any], missing: list[str],
-           stored: int, seconds: float) -> str:  # fmt: skip
+def report(rows: list[str], cleaned: dict[str, dict[str, Any]], duplicates: dict[str, Any],
+           missing: list[str], stored: int, seconds: float, notes: list[str]) -> str:  # fmt: skip
     """The Markdown section for results.md."""
     lines = [
         "The labelled articles of `../shared/corpus/news/deepseek_stargate` served on 127.0.0.1 as pages "
         "with an RSS feed, crawled with `seedwatch crawl --source FEED`, scored from "
         "`seedwatch export --format jsonl` (`relevant`, `claims`, `duplicate_of`). "
-        "Halves as in `judging_offline`.",
+        "Halves as in `judging_offline` (a hash of the duplicate group). A claims file marked (before) is "
+        "crawled the same way, with `seeds_dir` pointing at a copy of the seed holding that file.",
+        *notes,
         "",
-        "| half | articles | relevance P | relevance R | claims P | claims R | stance acc. |",
-        "|---|---|---|---|---|---|---|",
+        *TABLE_HEAD,
+        *rows,
+        "",
+        "Per-claim stance confusion of the current file, end to end (all articles). Each cell: how many "
+        "pairs with that gold stance were said to support / dispute / mention, or not found.",
+        "",
+        *confusion_table(cleaned["all"]),
+        "",
+        "Duplicate recall per labelled pair kind (pairs joined / pairs):",
+        "",
     ]
-    keys = ("relevance_precision", "relevance_recall", "claim_precision", "claim_recall", "stance_accuracy")
-    for name, figures in results.items():
-        lines.append(
-            f"| {name} | {figures['articles']} | " + " | ".join(f"{figures[k]:.3f}" for k in keys) + " |"
-        )
-    lines += ["", "Duplicate recall per labelled pair kind (pairs joined / pairs):", ""]
     for kind, (joined, total) in sorted(duplicates["recall"].items()):
         lines.append(f"- `{kind}`: {joined}/{total} = {joined / total:.3f}")
     joins = duplicates["false_joins"]
@@ -268,12 +284,45 @@ def report(results: dict[str, dict[str, Any]], duplicates: dict[str, Any], missi
     return "\n".join(lines)
 
 
+def crawl_corpus(
+    articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]], seeds_dir: Path | None = None
+) -> tuple[dict[str, Prediction], list[str], dict[str, str], int, float]:
+    """Serve the corpus, crawl and export it: predictions, articles not stored, duplicate groups, records
+    stored and seconds taken."""
+    pages = build_site(articles, records)
+    started = time.perf_counter()
+    with serve(pages) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
+        pages["/feed.xml"] = ("application/rss+xml", feed_xml(base, articles, records).encode())
+        exported = crawl_and_export(f"{base}/feed.xml", Path(tmp), seeds_dir)
+        seconds = time.perf_counter() - started
+        predictions, missing = predictions_from_export(articles, exported, base)
+        groups = duplicate_groups_of_export(exported, records, base)
+    return predictions, missing, groups, len(exported), seconds
+
+
+def _seed_copy(claims_file: Path, tmp: Path) -> Path:
+    """A seeds folder whose deepseek-stargate seed holds another claims file (and the seed's article)."""
+    seed = tmp / "seeds" / "deepseek-stargate"
+    seed.mkdir(parents=True)
+    shutil.copyfile(claims_file, seed / "claims.yaml")
+    shutil.copyfile(PROJECT_ROOT / "seeds" / "deepseek-stargate" / "article.zh.txt", seed / "article.zh.txt")
+    return seed.parent
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve, crawl, export, score; write the section of results.md."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.judging_real", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
+    parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
+    parser.add_argument("--errors", action="store_true", help="list the development half's errors")
+    parser.add_argument(
+        "--show-heldout-errors",
+        action="store_true",
+        help="also list the held-out half's errors (results.md records that this was done)",
+    )
+    parser.add_argument("--baseline-claims", type=Path, help="crawl again with another claims file")
     args = parser.parse_args(argv if argv is not None else [])
     folder = corpus_dir()
     if folder is None:
@@ -283,25 +332,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     articles = load_corpus(folder)
-    records = {}
-    for line in (folder / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            records[record["id"]] = record
+    records = manifest(folder)
+    split = duplicate_groups(folder)
     pairs = json.loads((folder / "near_duplicate_pairs.json").read_text(encoding="utf-8"))
-    pages = build_site(articles, records)
-    started = time.perf_counter()
-    with serve(pages) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
-        pages["/feed.xml"] = ("application/rss+xml", feed_xml(base, articles, records).encode())
-        exported = crawl_and_export(f"{base}/feed.xml", Path(tmp))
-        seconds = time.perf_counter() - started
-        predictions, missing = predictions_from_export(articles, exported, base)
-        groups = duplicate_groups(exported, records, base)
-    dev, held_out = halves(articles)
-    results = {"development": score(dev, predictions), "held-out": score(held_out, predictions),
-               "all": score(articles, predictions)}  # fmt: skip
+    predictions, missing, groups, stored, seconds = crawl_corpus(articles, records)
+    cleaned = score_halves(articles, split, predictions)
+    rows = figures_rows("`seeds/deepseek-stargate`", cleaned)
+    if args.baseline_claims:
+        with tempfile.TemporaryDirectory(prefix="judging-real-seed-") as tmp:
+            before = crawl_corpus(articles, records, _seed_copy(args.baseline_claims, Path(tmp)))[0]
+        rows += figures_rows(f"`{args.baseline_claims.name}` (before)", score_halves(articles, split, before))
+    development, held_out = halves(articles, split)
+    if args.errors:
+        print_errors(development, predictions)
+    notes = list(args.note)
+    if args.show_heldout_errors:
+        print("--- held-out half ---")
+        print_errors(held_out, predictions)
+        notes.append(HELD_OUT_NOTE)
     duplicates = score_duplicates(pairs, groups, records)
-    body = report(results, duplicates, missing, len(exported), seconds)
+    body = report(rows, cleaned, duplicates, missing, stored, seconds, notes)
     print(body)
     if not args.no_write:
         write_section("judging_real", "Judging on real articles, end to end (crawl + export)", body)

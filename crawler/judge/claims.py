@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -24,10 +25,19 @@ import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
 from crawler.judge.numbers import Quantity, compare, extract_quantities
+from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
 from crawler.judge.types import ClaimMatch, Stance
 
-__all__ = ["Claim", "ClaimSet", "ClaimsFileError", "load_claim_set", "parse_claim_set"]
+__all__ = [
+    "CandidateFinder",
+    "Claim",
+    "ClaimSet",
+    "ClaimsFileError",
+    "load_claim_set",
+    "parse_claim_set",
+    "rule_candidates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +46,26 @@ SCORE_NUMBER = 0.9
 SCORE_PATTERN = 0.75
 SCORE_DOUBT = 0.65
 SCORE_MENTION = 0.55
-NEAR_PENALTY = 0.1  # the claim's subject is named only in the paragraph or title, not the sentence
+SCORE_FRAMING = 0.7  # the title or lead frames the article as a debunk of the claim
+NEAR_PENALTY = 0.1
+SUBJECT_FROM_PREVIOUS = True  # the claim's subject is named only in the paragraph or title, not the sentence
 _RANK: dict[Stance, int] = {"disputes": 3, "supports": 2, "mentions": 1}
 MAX_EVIDENCE = 400
 _ANAPHOR = re.compile(
     r"这一?(?:数字|说法|数据|估算|结论)|该(?:数字|说法|数据)|此说法|这个数字|这种说法"
     r"|\b(?:this|that|the|these) (?:figure|number|claim|estimate|figures|numbers|claims)\b|\bwhich\b|\bit\b",
+    re.IGNORECASE,
+)
+# A sentence that opens by referring back to the subject of its paragraph ("该模型…", "这家公司称…",
+# "The company said…", "It was…") is about that subject even though it does not name it.
+_OPENING_ANAPHOR = re.compile(
+    r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
+    r"(?:该|这家|这款|这个|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
+    r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
+    r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
+)
+_RATE = re.compile(
+    r"\s*(?:/|每|一(?:天|小时|个月|年)|per\b|an? (?:day|hour|month|year|week)\b|apiece\b|each\b)",
     re.IGNORECASE,
 )
 _CONTRAST = re.compile(r"(?:而|但|却|可是|反观|相比之下|while\b|whereas\b|but\b)", re.IGNORECASE)
@@ -86,34 +110,79 @@ def _any(patterns: tuple[Pattern, ...], text: str) -> bool:
     return any(_matches(pattern, text) for pattern in patterns)
 
 
+def _matches_with_subject(pattern: Pattern, text: str, context: str) -> bool:
+    """Whether the pattern matches the sentence, its subject (first group) allowed to be named only in the
+    sentence's context (the sentence before): "R1 came out on Monday. It is open source and free."."""
+    if _matches(pattern, text):
+        return True
+    return bool(context) and len(pattern) > 1 and _found(pattern[0], context) and _matches(pattern[1:], text)
+
+
+def _polarity(patterns: tuple[Pattern, ...], text: str, context: str = "") -> tuple[bool, bool]:
+    """Whether some pattern matches the text as written, and whether some matches with its claim word
+    negated ("OpenAI 选择不开放权重", "R1 is not on par with o1"): when every occurrence of one of a
+    pattern's groups is negated, the sentence says the opposite of what the pattern describes."""
+    plain = flipped = False
+    for pattern in patterns:
+        if not _matches_with_subject(pattern, text, context):
+            continue
+        if len(pattern) > 1 and any(all_negated(group.pattern, text) for group in pattern):
+            flipped = True
+        else:
+            plain = True
+    return plain, flipped
+
+
+# A candidate finder proposes, for one claim, sentences of an article that may address it (their indices
+# in `sentences`, title first) with a score in [0, 1]; `lang` is the article's language ("zh", "en", "").
+# The rules judge every proposed sentence; one they cannot judge counts as mentioning the claim with the
+# finder's score. Other finders (an embedding index, say) are added with `ClaimSet(..., finders=[...])`.
+CandidateFinder = Callable[[Claim, Sequence[str], str], Sequence[tuple[int, float]]]
+
+
+def rule_candidates(claim: Claim, sentences: Sequence[str], lang: str) -> Sequence[tuple[int, float]]:
+    """The rules' own candidates: every sentence (their patterns decide); none for a claim whose patterns
+    and figures cannot match this article. `lang` is not needed: the words of both languages are tried."""
+    del claim, lang
+    return [(index, 0.0) for index in range(len(sentences))]
+
+
 class ClaimSet:
     """The claims of one seed, able to find them in articles (implements `ClaimMatcher`)."""
 
-    def __init__(self, document: ClaimsDocument, *, min_score: float = 0.5) -> None:
+    def __init__(
+        self, document: ClaimsDocument, *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+    ) -> None:
         self.seed = document.seed
         self.language = document.language
         self.draft = document.draft
         self.claims = document.claims
         self.doubt = document.doubt
         self.min_score = min_score
+        self.finders: tuple[CandidateFinder, ...] = tuple(finders)
 
     def __len__(self) -> int:
         return len(self.claims)
 
     def match(self, title: str, text: str, lang: str = "") -> list[ClaimMatch]:
-        """The seed's claims this article addresses, each with stance, score and evidence sentence."""
+        """The seed's claims this article addresses, each with stance, score and evidence sentence.
+
+        `lang` (the article's language) is handed to the candidate finders."""
         sentences = self._sentences(title, text)
         whole = f"{title}\n{text}"
         kinds = {(q.kind, q.unit) for sentence in sentences for q in sentence.quantities}
+        framing = self._framing(title, sentences)
         best: dict[str, tuple[_Verdict, str]] = {}
         for claim in self.claims:
             if claim.about is not None and not _hit(claim.about, whole):
                 continue
             feasible = _feasible(claim, whole, kinds)
-            if not (feasible.asserts or feasible.touches or feasible.disputes or feasible.quantities):
-                continue
-            for sentence in sentences:
+            proposed = self._candidates(feasible, sentences, lang)
+            for index, finder_score in proposed:
+                sentence = sentences[index]
                 verdict = self._judge(feasible, sentence, title, doubt_groups=claim.groups)
+                if verdict is None and finder_score > 0:
+                    verdict = _Verdict("mentions", finder_score)
                 if verdict is None:
                     continue
                 current = best.get(claim.id)
@@ -122,11 +191,43 @@ class ClaimSet:
                     current[0].score,
                 ):
                     best[claim.id] = (verdict, sentence.text)
+            found = best.get(claim.id)
+            if found and found[0].stance != "disputes" and framing:
+                debunked = self._debunked(feasible, framing, title)
+                if debunked is not None:
+                    best[claim.id] = (_Verdict("disputes", SCORE_FRAMING), debunked)
         return [
             ClaimMatch(claim_id, verdict.stance, round(verdict.score, 3), _clip(evidence), self.seed)
             for claim_id, (verdict, evidence) in best.items()
             if verdict.score >= self.min_score
         ]
+
+    def _candidates(self, claim: Claim, sentences: list[_Sentence], lang: str) -> list[tuple[int, float]]:
+        """The sentences that may address the claim (see `CandidateFinder`), each once, best score kept."""
+        proposed: dict[int, float] = {}
+        texts = [s.text for s in sentences]
+        if claim.asserts or claim.touches or claim.disputes or claim.quantities:
+            proposed.update(rule_candidates(claim, texts, lang))
+        for finder in self.finders:
+            for index, finder_score in finder(claim, texts, lang):
+                if 0 <= index < len(sentences):
+                    proposed[index] = max(finder_score, proposed.get(index, 0.0))
+        return sorted(proposed.items())
+
+    @staticmethod
+    def _framing(title: str, sentences: list[_Sentence]) -> list[_Sentence]:
+        """The title and lead sentence when they frame the article as a debunk ("辟谣", "fact check")."""
+        lead = [s for s in sentences if s.text != title.strip()][:2]
+        head = [s for s in sentences[:1] if title.strip() and s.text == title.strip()] + lead
+        return [s for s in head if debunk_framing(s.text)]
+
+    def _debunked(self, claim: Claim, framing: list[_Sentence], title: str) -> str | None:
+        """The framing sentence that names the claim, when there is one: a debunking title or lead that
+        addresses a claim disputes it, whatever the body goes on to quote."""
+        for sentence in framing:
+            if self._judge(claim, sentence, title) is not None:
+                return sentence.text
+        return None
 
     def covers(self, sentence: str) -> bool:
         """Whether a sentence restates (or addresses) any of the seed's claims."""
@@ -165,6 +266,8 @@ class ClaimSet:
         """The stance one sentence takes on one claim, or None when it does not address it."""
         text = sentence.text
         about_here = claim.about is None or _hit(claim.about, text)
+        if not about_here and _OPENING_ANAPHOR.match(text):
+            about_here = _hit(claim.about, sentence.paragraph) or _hit(claim.about, sentence.previous)
         if (
             require_about
             and not about_here
@@ -179,17 +282,29 @@ class ClaimSet:
         # A figure contradicts the claim only when the sentence names what the claim is about, and no
         # other subject the figure could belong to.
         conflict = conflict and about_here and not agree and not other_subject
-        asserted = agree or _any(claim.asserts, text)
-        touched = asserted or conflict or _any(claim.touches, text)
+        said, denied = _polarity(claim.asserts, text)
+        if not (said or denied) and SUBJECT_FROM_PREVIOUS:
+            said, denied = _polarity(claim.asserts, text, sentence.previous)
+            penalty = max(penalty, NEAR_PENALTY) if said or denied else penalty
+        asserted = agree or said
+        touched = asserted or denied or conflict or _any(claim.touches, text)
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
         # this sentence or the one before ("It cost $5.6m. That leaves out research.").
         grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
-        if grounded and _any_in_clauses(claim.disputes, text):
+        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text)
+        if grounded and corrected:
             return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
         if conflict:
             return _Verdict("disputes", SCORE_NUMBER - penalty)
+        if denied and not asserted:
+            return _Verdict("disputes", SCORE_PATTERN - penalty)
         if touched and claim.doubt and self._doubted(claim, text, doubt_groups or claim.groups):
             return _Verdict("disputes", SCORE_DOUBT - penalty)
+        if corrected_denied and not asserted:
+            # "OpenAI 选择不开放权重": the correction is negated, so the sentence agrees with the claim.
+            return _Verdict("supports", SCORE_PATTERN - penalty)
+        if asserted and not agree and is_question(text):
+            return _Verdict("mentions", SCORE_MENTION - penalty)
         if asserted:
             return _Verdict("supports", (SCORE_NUMBER if agree else SCORE_PATTERN) - penalty)
         if touched:
@@ -207,15 +322,23 @@ class ClaimSet:
     def _doubted(self, claim: Claim, text: str, groups: tuple[Group, ...]) -> bool:
         """Whether a word of doubt bears on the claim: it stands in a clause (or the clause before one)
         that names the claim's subject, one of its words or a figure comparable with the claim's."""
-        if self.doubt is None or not _found(self.doubt, text):
+        if not self._voices_doubt(text):
             return False
-        for window in _doubt_windows(text, self.doubt):
+        for window in _doubt_windows(text, self._voices_doubt):
             if any(_found(group, window) for group in groups):
                 return True
             agree, conflict = self._numbers(claim, tuple(extract_quantities(window)), window)
             if agree or conflict:
                 return True
         return False
+
+    def _voices_doubt(self, text: str) -> bool:
+        """General doubt (`crawler.judge.stance`) or a word of the seed's own `doubt` list, not negated."""
+        if doubts(text):
+            return True
+        if self.doubt is None or not _found(self.doubt, text):
+            return False
+        return any(not negated(text, m.start()) for m in self.doubt.pattern.finditer(text) if m.group())
 
     @staticmethod
     def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, bool]:
@@ -225,6 +348,8 @@ class ClaimSet:
             if spec.context and not _any(spec.context, text):
                 continue
             for found in quantities:
+                if found.kind in ("money", "count") and _RATE.match(text, found.end):
+                    continue  # "$87,072/天", "$2 per hour": a rate, not a total a claim's figure could be
                 verdict = compare(spec.quantity, found)
                 agree = agree or verdict == "agree"
                 conflict = conflict or (verdict == "conflict" and spec.conflict_disputes)
@@ -259,14 +384,14 @@ def _clause_windows(text: str) -> list[str]:
     return [" ".join(clauses[i : i + 2]) for i in range(len(clauses))]
 
 
-def _doubt_windows(text: str, doubt: Group) -> list[str]:
+def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
     """The clause with a word of doubt; with the clause after it when that says what is doubted ("有人
     怀疑，成本远不止于此"), and with the clause before it when the doubt refers back to it ("成本为558万
     美元，但这一数字受到质疑"). A clause that turns to something else ("而…", "while…") stays apart."""
     clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()] or [text]
     windows = []
     for index, clause in enumerate(clauses):
-        if not _found(doubt, clause):
+        if not doubt(clause):
             continue
         windows.append(clause)
         following = clauses[index + 1] if index + 1 < len(clauses) else ""
@@ -277,11 +402,15 @@ def _doubt_windows(text: str, doubt: Group) -> list[str]:
     return windows
 
 
-def _any_in_clauses(patterns: tuple[Pattern, ...], text: str) -> bool:
-    """Whether a pattern matches within two neighbouring clauses of the sentence."""
+def _polarity_in_clauses(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
+    """`_polarity` of the patterns within two neighbouring clauses of the sentence."""
     if not _any(patterns, text):
-        return False
-    return any(_any(patterns, window) for window in _clause_windows(text))
+        return False, False
+    plain = flipped = False
+    for window in _clause_windows(text):
+        said, denied = _polarity(patterns, window)
+        plain, flipped = plain or said, flipped or denied
+    return plain, flipped and not plain
 
 
 def _clip(sentence: str) -> str:
@@ -310,16 +439,20 @@ _Loader.add_implicit_resolver(
 )
 
 
-def parse_claim_set(text: str, source: str = "<claims>", *, min_score: float = 0.5) -> ClaimSet:
+def parse_claim_set(
+    text: str, source: str = "<claims>", *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+) -> ClaimSet:
     """A claim set from the text of a claims file; `source` names it in errors."""
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ClaimsFileError(f"{source}: not valid YAML: {exc}") from None
-    return ClaimSet(parse_claims(data, source), min_score=min_score)
+    return ClaimSet(parse_claims(data, source), min_score=min_score, finders=finders)
 
 
-def load_claim_set(path: str | Path, *, min_score: float = 0.5) -> ClaimSet:
+def load_claim_set(
+    path: str | Path, *, min_score: float = 0.5, finders: Sequence[CandidateFinder] = ()
+) -> ClaimSet:
     """Read and compile a seed's claims file (a folder means its claims.yaml)."""
     path = Path(path)
     if path.is_dir():
@@ -328,4 +461,4 @@ def load_claim_set(path: str | Path, *, min_score: float = 0.5) -> ClaimSet:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ClaimsFileError(f"{path}: cannot read the claims file: {exc.strerror or exc}") from None
-    return parse_claim_set(text, str(path), min_score=min_score)
+    return parse_claim_set(text, str(path), min_score=min_score, finders=finders)

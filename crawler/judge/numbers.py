@@ -365,6 +365,9 @@ def _rescaled(low: float, high: float) -> float:
 # --- comparison -----------------------------------------------------------------------------------
 
 
+SMALLER_FLOOR = 0.1
+
+
 def interval(quantity: Quantity) -> tuple[float, float]:
     """The values a quantity allows, given its approximation and bound."""
     value = quantity.value
@@ -407,6 +410,11 @@ def compare(asserted: Quantity, found: Quantity) -> Verdict:
         return "unrelated"
     low_a, high_a = interval(asserted)
     low_f, high_f = interval(found)
+    if asserted.kind in ("money", "count") and high_f < asserted.value * SMALLER_FLOOR:
+        # A claim's figure is a total ("under $6 million", "2,000 GPUs"): a figure a tenth of it or less is
+        # another kind of thing (a price per token, a salary, the GPUs of one server), neither confirmed
+        # nor contradicted by it.
+        return "unrelated"
     if cross_currency:
         low_a, high_a = low_a * (1 - _FX_SLACK), high_a * (1 + _FX_SLACK)
     if not (low_f <= high_a and low_a <= high_f):

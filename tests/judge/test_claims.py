@@ -255,3 +255,87 @@ def test_words_that_yaml_would_read_as_booleans_or_numbers_stay_words() -> None:
     )
     assert claim_set.judge_sentence("a", "There is no way.") == "supports"
     assert claim_set.judge_sentence("a", "They bought 2048 of them.") == "supports"
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "sentence", "stance"),
+    [
+        # negation that belongs to the claim's own content is not a dispute ...
+        ("openai-closed-source", "OpenAI 选择不开放权重，坚持闭源路线。", "supports"),
+        ("openai-closed-source", "OpenAI 依然没有开放权重。", "supports"),
+        ("openai-closed-source", "OpenAI 宣布开源了一个新模型。", "disputes"),
+        # ... while a negated assertion is one
+        ("r1-matches-openai", "On hard coding tasks R1 is not on par with OpenAI's o1.", "disputes"),
+        ("r1-matches-openai", "在编程任务上，R1 与 OpenAI o1 的水平并不相当。", "disputes"),
+        # affirmations that contain a word of doubt
+        ("r1-open-low-cost", "毫无疑问，DeepSeek R1 是开源的。", "supports"),
+        ("r1-open-low-cost", "There is no doubt that DeepSeek released R1 as open source.", "supports"),
+        # rumour framing and rejection
+        ("under-6m-cost", "所谓 DeepSeek 训练只花了 600 万美元的说法是谣言。", "disputes"),
+        ("under-6m-cost", "The claim that DeepSeek's model cost under $6 million is misleading.", "disputes"),
+        # an assertion put as a question only mentions the claim
+        ("r1-matches-openai", "DeepSeek R1 真的能媲美 OpenAI 的 o1 吗？", "mentions"),
+    ],
+)
+def test_stance_follows_the_sentences_polarity(
+    claims: ClaimSet, claim_id: str, sentence: str, stance: str
+) -> None:
+    assert claims.judge_sentence(claim_id, sentence) == stance
+
+
+DEBUNK_BODY = (
+    "DeepSeek said training its V3 model cost $5.6 million in GPU time.\n\n"
+    "That figure covers only the final training run; research, ablations, staff and hardware are left out."
+)
+REPORT_BODY = (
+    "DeepSeek said training its V3 model cost $5.6 million in GPU time, a fraction of its rivals' budgets."
+)
+
+
+def test_a_debunking_article_disputes_the_claim_it_debunks(claims: ClaimSet) -> None:
+    title = "Fact check: did DeepSeek's model really cost under $6 million to train?"
+    debunk = stances(claims, title, REPORT_BODY)
+    report = stances(claims, "DeepSeek trains a frontier model for $6 million", REPORT_BODY)
+    assert debunk["under-6m-cost"] == "disputes"
+    assert report["under-6m-cost"] == "supports"
+    assert stances(claims, "DeepSeek's real costs", DEBUNK_BODY)["under-6m-cost"] == "disputes"
+
+
+def test_a_debunk_of_one_claim_leaves_the_others_alone(claims: ClaimSet) -> None:
+    body = "DeepSeek released R1 on January 20 as open source under the MIT license. " + REPORT_BODY
+    found = stances(claims, "Fact check: the $6 million myth of DeepSeek's training cost", body)
+    assert found["under-6m-cost"] == "disputes"
+    assert found["r1-open-low-cost"] == "supports"
+
+
+def test_a_sentence_that_refers_back_to_its_subject_counts(claims: ClaimSet) -> None:
+    text = "DeepSeek released R1 this week.\n\nThe model is open source and free to download."
+    assert stances(claims, "A new model", text)["r1-open-low-cost"] == "supports"
+
+
+def test_candidate_finders_get_the_language_and_extend_the_rules() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def finder(claim, sentences, lang):  # type: ignore[no-untyped-def]
+        seen.append((claim.id, lang))
+        return [(i, 0.6) for i, s in enumerate(sentences) if "parity" in s]
+
+    claim_set = parse_claim_set(GOOD, finders=[finder])
+    text = "DeepSeek is cheap.\n\nSome say it reached parity."
+    assert claim_set.match("DeepSeek", text, "en") == [
+        m for m in claim_set.match("DeepSeek", text, "en") if m.claim_id == "one"
+    ]
+    assert ("one", "en") in seen
+    plain = parse_claim_set(GOOD)
+    assert plain.match("DeepSeek", "Some say it reached parity.", "en") == []
+    extended = claim_set.match("DeepSeek", "Some say it reached parity.", "en")
+    assert [(m.claim_id, m.stance, m.evidence) for m in extended] == [
+        ("one", "mentions", "Some say it reached parity.")
+    ]
+
+
+def test_a_rate_is_not_a_total(claims: ClaimSet) -> None:
+    assert claims.judge_sentence("under-6m-cost", "Training DeepSeek V3 cost $10 million.") == "disputes"
+    monthly = "Running DeepSeek's servers costs $10 million a month."
+    assert claims.judge_sentence("under-6m-cost", monthly) is None
+    assert claims.judge_sentence("under-6m-cost", "DeepSeek charges $2 per million tokens.") is None

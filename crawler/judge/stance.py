@@ -1,0 +1,118 @@
+"""How a sentence or an article stands towards a claim it addresses: the general cues, in Chinese and English.
+
+These are the words any reader recognises whatever the claim: doubt and correction ("质疑", "misleading"),
+debunking ("辟谣", "myth"), negation ("不", "not") and questions ("是否", "whether"). A seed's claims file
+says what each claim is about; this module says how the sentence takes it. General vocabulary of how
+disputes are phrased in news writing, never words of particular articles.
+
+- A word of doubt that is itself negated ("毫无疑问", "no doubt", "not misleading") is not doubt.
+- A claim word that is negated flips the sentence's polarity: "OpenAI 选择不开放权重" does not dispute
+  that OpenAI keeps its models closed (negating the opposite of the claim agrees with it), and
+  "R1 is not on par with o1" disputes that R1 matches OpenAI.
+- A title or lead that frames the article as a debunk ("辟谣", "fact check", "the myth of …") makes the
+  claims it names disputed, whatever the body then quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Doubt, correction and rejection, as news writing phrases them (simplified; traditional text is folded).
+DOUBT_ZH = (
+    "质疑 怀疑 存疑 争议 有争议 存在争议 夸大 夸大其词 夸张 言过其实 误导 误读 误解 不实 谣言 辟谣 假消息 "
+    "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
+    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹"
+).split()
+DOUBT_EN = (
+    "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
+    "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
+    "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
+    "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
+    "incorrect"
+).split()
+# Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
+DEBUNK_ZH = (
+    "辟谣 谣言 真相 不实 误读 误解 夸大其词 言过其实 神话 假消息 假新闻 被夸大 真的吗 是真的吗 并非如此"
+).split()
+DEBUNK_EN = (
+    *"debunk* myth myths fact-check* misleading overstated overblown overhyped exaggerat*".split(),
+    *"rumor rumors rumour rumours".split(),
+    "fact check",
+    "the truth about",
+    "not what you think",
+    "isn't true",
+    "is not true",
+)
+# Negation right before a word reverses it ("不开放", "没有夸大", "not misleading", "isn't on par"); a few
+# light words may stand between ("不是在", "没有被", "not really", "never been").
+_NEGATION_ZH = re.compile(
+    r"(?:不|没|沒|未|非|无|無|别|勿)"
+    r"(?:有|是|会|會|能|再|被|要|太|够|夠|曾|在|选择|選擇|打算|愿|願|想|肯|需要|必|可|准备|準備){0,2}\s*$"
+)
+_NEGATION_EN = re.compile(
+    r"(?:\b(?:not|no|never|without|hardly|neither|nor|cannot)|n't)"
+    r"(?:\s+(?:be|been|being|is|are|was|were|a|an|the|very|really|truly|fully|quite|as|so|yet|entirely|"
+    r"completely|exactly|actually|even|necessarily|any|to|have|has|had|do|does|did)){0,3}\s*$",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"[?？]\s*[”」』\"')）]*\s*$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern: Latin words whole (a trailing * takes any ending), Chinese as written."""
+    parts = []
+    for word in sorted(set(words), key=len, reverse=True):
+        wildcard = word.endswith("*")
+        body = re.escape(word.rstrip("*")).replace(r"\ ", r"\s+").replace(r"\-", r"[\s\-]?")
+        if _CJK.search(word):
+            parts.append(body)
+        else:
+            parts.append(rf"(?<![A-Za-z]){body}" + (r"[A-Za-z]*" if wildcard else r"(?![A-Za-z])"))
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+DOUBT = _words_pattern([*DOUBT_ZH, *DOUBT_EN])
+DEBUNK = _words_pattern([*DEBUNK_ZH, *DEBUNK_EN])
+# "no doubt" and its kind affirm: they are not doubt even though a doubt word is in them.
+_AFFIRMING = re.compile(
+    r"毫无疑问|毋庸置疑|不容置疑|无可争议|无可置疑|无疑|不可否认|\bno doubt\b|\bundoubted(?:ly)?\b|"
+    r"\bwithout (?:a )?doubt\b|\bundisputed\b|\bbeyond doubt\b",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the word starting at `start` is negated by what comes right before it."""
+    before = text[max(0, start - 30) : start]
+    return _NEGATION_ZH.search(before) is not None or _NEGATION_EN.search(before) is not None
+
+
+def all_negated(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the pattern occurs in the text and every occurrence is negated."""
+    starts = [m.start() for m in pattern.finditer(text) if m.group()]
+    return bool(starts) and all(negated(text, s) for s in starts)
+
+
+def doubts(text: str) -> bool:
+    """Whether the text voices doubt or correction: a word of doubt that is neither negated nor part of an
+    affirmation such as "毫无疑问" or "no doubt"."""
+    plain = _AFFIRMING.sub(" ", text)
+    return any(not negated(plain, m.start()) for m in DOUBT.finditer(plain))
+
+
+def doubt_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text voices doubt (see `doubts`)."""
+    plain = _AFFIRMING.sub(lambda m: " " * len(m.group()), text)
+    return [m.span() for m in DOUBT.finditer(plain) if not negated(plain, m.start())]
+
+
+def debunk_framing(text: str) -> bool:
+    """Whether a title or lead frames the article as a correction of something (not negated)."""
+    return any(not negated(text, m.start()) for m in DEBUNK.finditer(text))
+
+
+def is_question(sentence: str) -> bool:
+    """Whether the sentence asks rather than states ("R1 能否媲美 o1？"): it ends with a question mark."""
+    return _QUESTION.search(sentence) is not None
