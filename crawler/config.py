@@ -130,8 +130,18 @@ class JudgeSettings(_Section):
         0.2, gt=0, le=1, description="Similarity from which articles share a story."
     )
     claim_min_score: float = Field(0.5, ge=0, le=1, description="Lowest score of a reported claim match.")
-    embedding_backend: Literal["none", "minilm"] = Field(
-        "none", description="Optional sentence embeddings for claim recall (needs a local model)."
+    embedding_backend: Literal["none", "use-multilingual", "e5-small"] = Field(
+        "use-multilingual",
+        description=(
+            "Sentence encoder for stories, translations and novelty across languages: none (rules only), "
+            "use-multilingual (bundled), e5-small (extra `seedwatch[e5]`)."
+        ),
+    )
+    story_embedding_threshold: float = Field(
+        0.45,
+        gt=0,
+        le=1,
+        description="Mean cosine of title-and-lead embeddings from which articles share a story.",
     )
 
 

@@ -4,6 +4,10 @@
 start, and before each assessment it takes in articles that other processes (other crawl workers) stored
 since, so copies are recognised across spiders, runs and workers. `rejudge` runs a fresh `Judge` over every
 stored article in order and replaces each article's judgement in its own transaction.
+
+With embeddings on, `restory` re-clusters the stories of the recent period from what is stored (a pure
+function of the stored articles, so every process and every arrival order agrees): when a process's judge
+closes, every `RESTORY_EVERY` articles it stores, and after `rejudge`.
 """
 
 from __future__ import annotations
@@ -11,16 +15,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.claims import load_claim_set
 from crawler.judge.core import Judge
+from crawler.judge.embedding import ArticleVectors, EmbeddingError, load_encoder
+from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
 from crawler.judge.types import ClaimMatcher, Doc, Judgement
-from crawler.storage import JudgedRow, Store
+from crawler.storage import JudgedRow, Store, StoryAssignment
 
 logger = logging.getLogger(__name__)
+
+RESTORY_EVERY = 200  # articles a process stores between two re-clusterings of the recent stories
+RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-clustering reaches
 
 
 class SeedError(Exception):
@@ -67,7 +77,18 @@ def doc_of_row(row: JudgedRow) -> Doc:
         published=row.published_at,
         relevant=row.relevant,
         topics=row.topics,
+        vectors=_vectors(row.id, row.embedding),
     )
+
+
+def _vectors(key: int, data: bytes | None) -> ArticleVectors | None:
+    if not data:
+        return None
+    try:
+        return ArticleVectors.from_bytes(data)
+    except EmbeddingError as exc:
+        logger.warning("article %s: stored embeddings ignored (%s); rejudge to renew them", key, exc)
+        return None
 
 
 def judgement_values(judgement: Judgement) -> dict[str, Any]:
@@ -82,6 +103,7 @@ def judgement_values(judgement: Judgement) -> dict[str, Any]:
         "duplicate_reason": duplicate.reason if duplicate else None,
         "story_id": judgement.story,
         "novelty": judgement.novelty,
+        "embedding": judgement.embedding,
     }
 
 
@@ -108,8 +130,11 @@ class JudgeService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.database)
-        self.judge = Judge(settings.judge, load_matchers(settings))
+        self.judge = Judge(
+            settings.judge, load_matchers(settings), load_encoder(settings.judge.embedding_backend)
+        )
         self.users = 0
+        self._stored = 0
         self.generation = 0
         self._seen_up_to = 0
         self._own: set[int] = set()
@@ -134,7 +159,10 @@ class JudgeService:
         self.users -= 1
         if self.users <= 0:
             self._shared.pop(self.settings.database, None)
-            self.store.close()
+            try:
+                self.restory()
+            finally:
+                self.store.close()
 
     def _observe(self, rows: Iterable[JudgedRow]) -> None:
         for row in rows:
@@ -174,6 +202,15 @@ class JudgeService:
         self.generation += 1
         if judgement.lines:
             self.store.judging.count_outlet_lines(item.outlet, judgement.lines)
+        self._stored += 1
+        if self._stored % RESTORY_EVERY == 0:
+            self.restory()
+
+    def restory(self) -> int:
+        """Re-cluster the recent stories from storage and take the result in; returns articles moved."""
+        moved, stories = restory(self.settings, self.store)
+        self.judge.reassign_stories(stories)
+        return moved
 
 
 @dataclass
@@ -191,9 +228,9 @@ def rejudge(
     settings: Settings, store: Store, on_article: Callable[[int], None] | None = None
 ) -> RejudgeSummary:
     """Judge every stored article again, oldest first, with the current claims files and thresholds."""
-    judge = Judge(settings.judge, load_matchers(settings))
+    judge = Judge(settings.judge, load_matchers(settings), load_encoder(settings.judge.embedding_backend))
     summary = RejudgeSummary()
-    story_ids: set[int] = set()
+    story_of: dict[int, int] = {}
     lines: dict[tuple[str, str], int] = {}
     for row in store.judging.judged(0):
         doc = doc_of_row(row)
@@ -208,10 +245,57 @@ def rejudge(
         summary.duplicates += judgement.duplicate is not None
         summary.claims += len(judgement.claims)
         if story_id is not None:
-            story_ids.add(story_id)
+            story_of[row.id] = story_id
         if on_article is not None:
             on_article(summary.articles)
     store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
-    summary.stories = len(story_ids)
+    _, moved = restory(settings, store, since=datetime.min.replace(tzinfo=UTC))
+    story_of.update({key: story for key, (story, _) in moved.items()})
+    summary.stories = len(set(story_of.values()))
     summary.stories_removed = store.judging.delete_orphan_stories()
     return summary
+
+
+def restory(
+    settings: Settings, store: Store, since: datetime | None = None
+) -> tuple[int, dict[int, tuple[int, str]]]:
+    """Re-cluster the stories of the articles that appeared since `since` (default: `RESTORY_WINDOWS`
+    story windows before the newest one) by their embeddings, and store the result.
+
+    Returns how many articles changed story and each article's (story id, title). Nothing happens with
+    the ``none`` backend: stories stay as the rules assigned them while streaming.
+    """
+    backend = settings.judge.embedding_backend
+    if backend == "none":
+        return 0, {}
+    window = timedelta(days=settings.judge.story_window_days)
+    if since is None:
+        newest = store.judging.newest_time()
+        if newest is None:
+            return 0, {}
+        since = newest - RESTORY_WINDOWS * window
+    members = store.judging.story_members(since)
+    items, by_id = [], {}
+    for member in members:
+        vectors = _vectors(member.id, member.embedding)
+        if vectors is None or vectors.model != backend:
+            continue
+        items.append(StoryItem(member.id, member.canonical_url, member.appeared, member.lang, vectors.gist))
+        by_id[member.id] = member
+    clusters = cluster_stories(items, settings.judge.story_embedding_threshold, window)
+    kept = keep_story_ids(clusters, {m.id: m.story_id for m in by_id.values()})
+    assignments = []
+    for keys, story_id in zip(clusters, kept, strict=True):
+        first, times = by_id[keys[0]], [by_id[k].appeared for k in keys]
+        assignments.append(StoryAssignment(tuple(keys), story_id, first.title, min(times), max(times)))
+    moved = store.judging.assign_stories(assignments)
+    after = {m.id: m.story_id for m in store.judging.story_members(since)}
+    titles = {a.members[0]: a.title for a in assignments}
+    stories: dict[int, tuple[int, str]] = {}
+    for assignment in assignments:
+        for key in assignment.members:
+            story = after.get(key)
+            if story is not None:
+                stories[key] = (story, titles[assignment.members[0]])
+    logger.info("stories re-clustered: %d articles in %d stories, %d moved", len(items), len(clusters), moved)
+    return moved, stories

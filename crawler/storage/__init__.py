@@ -17,7 +17,7 @@ from crawler.storage.claims import ClaimRepo
 from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
-from crawler.storage.judging import JudgedRow, JudgingRepo
+from crawler.storage.judging import JudgedRow, JudgingRepo, StoryAssignment, StoryMember
 from crawler.storage.models import (
     AdminNotice,
     Article,
@@ -46,6 +46,8 @@ __all__ = [
     "DuplicateArticle",
     "FetchError",
     "JudgedRow",
+    "StoryAssignment",
+    "StoryMember",
     "Source",
     "StorageError",
     "Store",
