@@ -132,15 +132,23 @@ def dequantise(data: bytes, dim: int) -> Matrix:
     return _normalised(rows) if len(rows) else rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArticleVectors:
-    """An article's embeddings: title, lead, and the sentences that novelty and claims compare."""
+    """An article's embeddings: title, lead, and the sentences that novelty and claims compare.
+
+    Two are equal when they store the same (equal in their compact form)."""
 
     model: str
     title: Matrix  # (dim,)
     lead: Matrix  # (dim,)
     sentences: tuple[str, ...]
     sentence_vectors: Matrix  # (len(sentences), dim)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ArticleVectors) and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
 
     @property
     def dim(self) -> int:
