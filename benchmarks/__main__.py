@@ -12,6 +12,7 @@ ALL = (
     "judging_real",
     "dedup_speed",
     "dedup_real",
+    "semantic",
     "fanout",
     "soak",
 )

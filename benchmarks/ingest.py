@@ -44,6 +44,8 @@ def _child_full(sources_file: str, db: str) -> dict[str, Any]:
         "crawl.download_timeout": 10,
         "crawl.extract_processes": int(os.environ.get("BENCH_PROCESSES", "-1")),
     }
+    if os.environ.get("BENCH_BACKEND"):  # benchmarks.semantic compares embedding backends
+        overrides["judge.embedding_backend"] = os.environ["BENCH_BACKEND"]
     settings = load_settings(environ={}, overrides=overrides)
     sources = load_sources(Path(sources_file))
     started = time.perf_counter()

@@ -1,9 +1,9 @@
 """The crawl's page workers: processes that extract and analyse pages on the other cores.
 
 One pool per crawl process, shared by its spiders. Workers are started when the first spider opens and
-warmed up (libraries imported, claim sets, the word-segmentation dictionary and the sentence encoder loaded) while the feeds are
-still being fetched. If the pool cannot start or dies, pages are handled in threads instead: slower, but
-nothing is lost.
+warmed up (libraries imported; claim sets, the word-segmentation dictionary and the sentence encoder
+loaded) while the feeds are still being fetched. If the pool cannot start or dies, pages are handled in
+threads instead: slower, but nothing is lost.
 """
 
 from __future__ import annotations

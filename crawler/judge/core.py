@@ -199,7 +199,7 @@ class Judge:
         if duplicate and duplicate.kind == "translation":
             novelty = 0.0
         else:
-            novelty = self.novelty.novelty(work.sentences, story, covered)
+            novelty = self.novelty.novelty(work.sentences, story, covered, work.vectors)
         return Judgement(
             content_hash=digest,
             signature=judgement.signature,
@@ -292,7 +292,7 @@ class Judge:
             return DuplicateVerdict(root, "near", round(best.score, 3), best.reason() + _via(best.key, root))
         if work.anchors is None:
             return None
-        found = self.translations.find(work.anchors, doc.lang, len(work.text), doc.when)
+        found = self.translations.find(work.anchors, doc.lang, len(work.text), doc.when, work.vectors)
         if found is None:
             return None
         root = self._root(found.key)
@@ -332,13 +332,13 @@ class Judge:
         if not doc.relevant or work.anchors is None or work.counts is None or work.vector is None:
             return
         self.stories.learn(work.counts)
-        self.translations.add(doc.key, work.anchors, doc.lang, len(work.text), doc.when)
+        self.translations.add(doc.key, work.anchors, doc.lang, len(work.text), doc.when, work.vectors)
         if story is None:
             return
         self.stories.add(doc.key, story, title=doc.title, lang=doc.lang, vector=work.vector, when=doc.when)
         if work.vectors is not None:
             self.semantic.add(doc.key, story, work.vectors.gist, title=doc.title, when=doc.when)
-        self.novelty.add(story, work.sentences, doc.when)
+        self.novelty.add(story, work.sentences, doc.when, work.vectors)
 
     def reassign_stories(self, stories: dict[int, tuple[int, str]]) -> None:
         """Take in a re-clustering of stories: article key -> (story id, story title)."""

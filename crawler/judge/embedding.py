@@ -39,7 +39,7 @@ BACKENDS: dict[str, str] = {
 Matrix = npt.NDArray[np.float32]
 
 LEAD_SENTENCES = 3  # the lead: what an article is about, in the words of its first sentences
-MAX_SENTENCES = 40  # sentences embedded per article at most (the first ones): bounded cost per page
+MAX_SENTENCES = 24  # sentences embedded per article at most (the first ones): bounded cost per page
 MAX_CHARS = 400  # characters of one sentence given to the encoder
 _MAGIC = b"SWE1"
 
@@ -117,7 +117,9 @@ def load_encoder(backend: str) -> Encoder | None:
         return _UseEncoder()
     if backend == "e5-small":
         return _E5Encoder()
-    raise EmbeddingError(f"unknown embedding backend {backend!r}; expected one of none, {', '.join(BACKENDS)}")
+    raise EmbeddingError(
+        f"unknown embedding backend {backend!r}; expected one of none, {', '.join(BACKENDS)}"
+    )
 
 
 def quantise(matrix: Matrix) -> bytes:
@@ -191,6 +193,12 @@ class ArticleVectors:
         return cls(model, rows[0], rows[1], sentences, rows[2:])
 
 
+def gist_texts(title: str, sentences: Sequence[str]) -> tuple[str, str]:
+    """What is encoded for an article's gist: its title and its lead (first sentences)."""
+    lead = " ".join(sentences[:LEAD_SENTENCES])[: 2 * MAX_CHARS] or title
+    return title[:MAX_CHARS] or lead[:MAX_CHARS], lead
+
+
 def embed_article(
     encoder: Encoder, title: str, sentences: Sequence[str], candidates: Sequence[str] = ()
 ) -> ArticleVectors:
@@ -204,8 +212,8 @@ def embed_article(
         if sentence and sentence not in seen and len(chosen) < MAX_SENTENCES:
             seen.add(sentence)
             chosen.append(sentence)
-    lead = " ".join(sentences[:LEAD_SENTENCES])[: 2 * MAX_CHARS] or title
-    texts = [title[:MAX_CHARS] or lead[:MAX_CHARS], lead, *(s[:MAX_CHARS] for s in chosen)]
+    title_text, lead = gist_texts(title, sentences)
+    texts = [title_text, lead, *(s[:MAX_CHARS] for s in chosen)]
     rows = encoder.encode(texts)
     return ArticleVectors(encoder.name, rows[0], rows[1], tuple(chosen), rows[2:])
 

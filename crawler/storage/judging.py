@@ -203,7 +203,9 @@ class JudgingRepo:
             for found in stories:
                 story_id = found.story_id
                 if story_id is None or session.get(Story, story_id) is None:
-                    row = Story(title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen)
+                    row = Story(
+                        title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen
+                    )
                     session.add(row)
                     session.flush()
                     story_id = row.id
@@ -211,7 +213,9 @@ class JudgingRepo:
                     session.execute(
                         update(Story)
                         .where(Story.id == story_id)
-                        .values(title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen)
+                        .values(
+                            title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen
+                        )
                     )
                 result = session.execute(
                     update(Article)

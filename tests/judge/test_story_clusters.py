@@ -97,7 +97,9 @@ def crawl_in_order(docs: list[Doc], settings: Settings, path: Path) -> frozenset
         store.close()
 
 
-def test_any_arrival_order_gives_the_same_stories(embedded: list[Doc], settings: Settings, tmp_path: Path) -> None:
+def test_any_arrival_order_gives_the_same_stories(
+    embedded: list[Doc], settings: Settings, tmp_path: Path
+) -> None:
     runs = []
     for seed in range(5):
         order = embedded[:]
@@ -114,7 +116,9 @@ def test_any_arrival_order_gives_the_same_stories(embedded: list[Doc], settings:
 
 
 def test_the_none_backend_leaves_streamed_stories_alone(settings: Settings, tmp_path: Path) -> None:
-    off = settings.model_copy(update={"judge": settings.judge.model_copy(update={"embedding_backend": "none"})})
+    off = settings.model_copy(
+        update={"judge": settings.judge.model_copy(update={"embedding_backend": "none"})}
+    )
     store = Store(f"sqlite:///{tmp_path / 'none.db'}")
     try:
         assert restory(off, store) == (0, {})
