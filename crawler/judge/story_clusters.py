@@ -5,7 +5,9 @@ the order they arrive. This pass looks at every article of a period at once and 
 that set: the articles are sorted by a stable key (when they appeared, then their URL), the similarity of
 every pair is computed from the articles alone, and average-linkage agglomerative clustering merges the
 two most similar clusters while their mean pairwise similarity reaches the threshold. Ties go to the
-first pair in the sorted order. Pairs further apart in time than the story window count as unrelated.
+first pair in the sorted order. Two clusters can merge only when some member of one appeared within the
+story window of some member of the other: a story takes in its follow-ups, day after day, as streaming
+does.
 
 Similarity is the cosine of the articles' title-and-lead embeddings (`crawler.judge.embedding`), which
 compares articles in any language; without embeddings (backend ``none``) stories stay as streamed.
@@ -42,8 +44,8 @@ def cluster_stories(items: Sequence[StoryItem], threshold: float, window: timede
         return []
     similarity = embedding_similarity(ordered)
     seconds = np.array([item.when.timestamp() for item in ordered])
-    similarity[np.abs(seconds[:, None] - seconds[None, :]) > window.total_seconds()] = 0.0
-    groups = average_linkage(similarity, threshold)
+    reach = np.abs(seconds[:, None] - seconds[None, :]) <= window.total_seconds()
+    groups = average_linkage(similarity, threshold, reach)
     return [[ordered[i].key for i in group] for group in groups]
 
 
@@ -53,13 +55,17 @@ def embedding_similarity(items: Sequence[StoryItem]) -> Similarity:
     return gists @ gists.T
 
 
-def average_linkage(similarity: Similarity, threshold: float) -> list[list[int]]:
+def average_linkage(
+    similarity: Similarity, threshold: float, reach: npt.NDArray[np.bool_] | None = None
+) -> list[list[int]]:
     """Average-linkage clusters (index lists, each sorted; ordered by first index) of a similarity matrix.
 
     Merges the most similar pair of clusters while their mean pairwise similarity reaches `threshold`;
-    a tie goes to the pair that comes first in index order (`argmax` is row-major).
+    a tie goes to the pair that comes first in index order (`argmax` is row-major). With `reach`, two
+    clusters merge only when some pair of their members may (`reach[i, j]`).
     """
     n = len(similarity)
+    near = np.ones((n, n), dtype=bool) if reach is None else reach.copy()
     sums = similarity.astype(np.float64).copy()
     np.fill_diagonal(sums, 0.0)
     sizes = np.ones(n)
@@ -67,7 +73,7 @@ def average_linkage(similarity: Similarity, threshold: float) -> list[list[int]]
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     while True:
         mean = sums / np.outer(sizes, sizes)
-        mask = np.outer(alive, alive)
+        mask = np.outer(alive, alive) & near
         np.fill_diagonal(mask, False)
         mean[~mask] = -np.inf
         flat = int(np.argmax(mean))
@@ -78,6 +84,8 @@ def average_linkage(similarity: Similarity, threshold: float) -> list[list[int]]
         sums[a, :] += sums[b, :]
         sums[:, a] += sums[:, b]
         sums[a, a] = 0.0
+        near[a, :] |= near[b, :]
+        near[:, a] |= near[:, b]
         sizes[a] += sizes[b]
         alive[b] = False
         sums[b, :] = 0.0
