@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Protocol
@@ -39,7 +39,7 @@ BACKENDS: dict[str, str] = {
 Matrix = npt.NDArray[np.float32]
 
 LEAD_SENTENCES = 3  # the lead: what an article is about, in the words of its first sentences
-MAX_SENTENCES = 24  # sentences embedded per article at most (the first ones): bounded cost per page
+MAX_SENTENCES = 8  # sentences embedded per article at most (the first ones): bounded cost per page
 MAX_CHARS = 400  # characters of one sentence given to the encoder
 _MAGIC = b"SWE1"
 
@@ -231,6 +231,28 @@ def similar_sentences(
     scores = vectors.sentence_vectors @ query
     order = np.argsort(-scores, kind="stable")[:limit]
     return [(float(scores[i]), vectors.sentences[i]) for i in order if scores[i] >= threshold]
+
+
+def embed_claims(encoder: Encoder, wording: Mapping[str, str]) -> dict[str, Matrix]:
+    """Each claim's wording (claim id -> text) as a unit vector: encode once, compare with every article."""
+    ids = sorted(wording)
+    rows = encoder.encode([wording[i][:MAX_CHARS] for i in ids]) if ids else np.zeros((0, 1), np.float32)
+    return {claim_id: rows[n] for n, claim_id in enumerate(ids)}
+
+
+def claim_candidates(
+    claims: Mapping[str, Matrix], vectors: ArticleVectors, threshold: float, limit: int = 3
+) -> dict[str, list[tuple[float, str]]]:
+    """For each claim, the article's sentences nearest its wording (cosine >= threshold), best first.
+
+    A recall aid for claim matching across languages and paraphrase: the rules still decide the stance.
+    """
+    out: dict[str, list[tuple[float, str]]] = {}
+    for claim_id, query in claims.items():
+        found = similar_sentences(query, vectors, threshold, limit)
+        if found:
+            out[claim_id] = found
+    return out
 
 
 def cosine(a: Matrix, b: Matrix) -> float:

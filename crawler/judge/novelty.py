@@ -28,7 +28,9 @@ from crawler.judge.features import EN_STOPWORDS, ZH_STOPWORDS
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 REPEATED = 0.5
-REPEATED_COSINE = 0.8
+REPEATED_COSINE = (
+    0.65  # USE-multilingual: translations of one sentence score about .7, unrelated ones below .4
+)
 MIN_TERMS = 3
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|\d+(?:[.,]\d+)*|[^\W\d_]+")

@@ -12,7 +12,9 @@ from crawler.judge.embedding import (
     ArticleVectors,
     EmbeddingError,
     Encoder,
+    claim_candidates,
     embed_article,
+    embed_claims,
     load_encoder,
     similar_sentences,
 )
@@ -67,9 +69,10 @@ def test_stored_vectors_read_back_the_same_and_damage_is_a_clear_error(use: Enco
 
 def test_a_claim_worded_in_english_finds_its_chinese_sentence(use: Encoder) -> None:
     vectors = embed_article(use, "新闻", [OTHER, ZH])
-    query = use.encode(["DeepSeek downloads were suspended in South Korea"])[0]
-    found = similar_sentences(query, vectors, threshold=0.5)
-    assert [sentence for _, sentence in found] == [ZH]
+    claims = embed_claims(use, {"korea-suspends": "DeepSeek downloads were suspended in South Korea"})
+    found = claim_candidates(claims, vectors, threshold=0.5)
+    assert [sentence for _, sentence in found["korea-suspends"]] == [ZH]
+    assert similar_sentences(claims["korea-suspends"], vectors, threshold=0.99) == []
 
 
 def test_embedding_backend_switches_what_the_judge_computes_and_stores(use: Encoder) -> None:
