@@ -43,6 +43,13 @@ MAX_SENTENCES = 8  # sentences embedded per article at most (the first ones): bo
 MAX_CHARS = 400  # characters of one sentence given to the encoder
 _MAGIC = b"SWE1"
 
+# Cosines that mean "one sentence said again, in any language" and "two texts' sentences align as a
+# translation's do", per model. Set for USE-multilingual (translations of one sentence score about .7,
+# unrelated sentences below .4: benchmarks/semantic.py). A model without an entry (e5-small: everything
+# scores .7-.95 there) is used for stories only; novelty and translations keep their rules.
+SAME_SENTENCE: dict[str, float] = {"use-multilingual": 0.65}
+ALIGNED: dict[str, float] = {"use-multilingual": 0.6}
+
 
 class EmbeddingError(Exception):
     """The sentence encoder cannot be used."""

@@ -8,8 +8,8 @@ sentence with a new figure, name or statement as new. Sentences with fewer than 
 ("Read more.", datelines) are not counted either way.
 
 With sentence embeddings, a sentence is also a repeat when an earlier sentence of its story, in any
-language, has a cosine of at least `REPEATED_COSINE` with it and it brings no new figure: a translation or
-a paraphrase of what was told tells nothing new.
+language, has at least the model's `SAME_SENTENCE` cosine with it and it brings no new figure: a
+translation or a paraphrase of what was told tells nothing new.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from crawler.judge.embedding import ArticleVectors
+from crawler.judge.embedding import SAME_SENTENCE, ArticleVectors
 from crawler.judge.features import EN_STOPWORDS, ZH_STOPWORDS
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 REPEATED = 0.5
-REPEATED_COSINE = (
-    0.65  # USE-multilingual: translations of one sentence score about .7, unrelated ones below .4
-)
 MIN_TERMS = 3
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|\d+(?:[.,]\d+)*|[^\W\d_]+")
@@ -87,13 +84,15 @@ class _StorySentences:
         _, best = overlap.most_common(1)[0]
         return best / len(sentence_terms) >= REPEATED
 
-    def restates(self, sentence_terms: frozenset[str], vector: npt.NDArray[np.float32] | None) -> bool:
+    def restates(
+        self, sentence_terms: frozenset[str], vector: npt.NDArray[np.float32] | None, least: float | None
+    ) -> bool:
         """Whether an earlier sentence says the same in other words or another language (embeddings)."""
-        if vector is None or not self.vectors:
+        if vector is None or least is None or not self.vectors or len(self.vectors[0]) != len(vector):
             return False
         if any(t.startswith("#") and t not in self.figures for t in sentence_terms):
             return False
-        return float(np.max(np.vstack(self.vectors) @ vector)) >= REPEATED_COSINE
+        return float(np.max(np.vstack(self.vectors) @ vector)) >= least
 
 
 class NoveltyIndex:
@@ -115,6 +114,7 @@ class NoveltyIndex:
         """Share of the counted sentences that neither a claim covers nor the story told before."""
         earlier = self._stories.get(story) if story is not None else None
         embedded = _embedded(vectors)
+        least = SAME_SENTENCE.get(vectors.model) if vectors is not None else None
         counted = new = 0
         for sentence in sentences:
             sentence_terms = terms(sentence)
@@ -125,7 +125,7 @@ class NoveltyIndex:
                 earlier is not None
                 and (
                     earlier.repeats(sentence_terms)
-                    or earlier.restates(sentence_terms, embedded.get(sentence))
+                    or earlier.restates(sentence_terms, embedded.get(sentence), least)
                 )
             ):
                 continue

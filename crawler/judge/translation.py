@@ -14,8 +14,9 @@ These are strict on purpose: a false join hides an article from the digest.
 
 With sentence embeddings, a pair the anchor rules reject is still one article translated when its
 sentences align: the median, over the sentences of both texts, of each one's best cosine with a sentence
-of the other reaches `MIN_ALIGNMENT` (a translation has a counterpart for nearly every sentence; a report
-of the same event for a few), and figures, length and at least `MIN_SHARED_ALIGNED` anchors still agree.
+of the other reaches the model's `ALIGNED` cosine (`crawler.judge.embedding`): a translation has a
+counterpart for nearly every sentence, a report of the same event for a few. Figures, length and at
+least `MIN_SHARED_ALIGNED` anchors must still agree.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from crawler.judge.embedding import ArticleVectors
+from crawler.judge.embedding import ALIGNED, ArticleVectors
 from crawler.judge.features import Anchors, unpost
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
@@ -36,7 +37,6 @@ MIN_ZH_COVERAGE = 0.6
 MIN_QUANTITY_AGREEMENT = 0.6
 MIN_ORDER = 0.75
 LENGTH_RATIO = (1.2, 6.0)
-MIN_ALIGNMENT = 0.6
 MIN_SHARED_ALIGNED = 3
 _SHOWN = 6  # anchors named in a reason
 
@@ -128,8 +128,11 @@ def compare_aligned(
     agreement = len(zh_q & en_q) / max(len(zh_q), len(en_q)) if (zh_q or en_q) else 1.0
     if agreement < MIN_QUANTITY_AGREEMENT:
         return None
+    least = ALIGNED.get(zh_vectors.model)
+    if least is None or en_vectors.model != zh_vectors.model:
+        return None
     aligned = alignment(zh_vectors, en_vectors)
-    return (aligned, shared) if aligned >= MIN_ALIGNMENT else None
+    return (aligned, shared) if aligned >= least else None
 
 
 class TranslationIndex:
