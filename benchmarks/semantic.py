@@ -55,7 +55,8 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 def _child_cost(backend: str, sentences_file: str) -> dict[str, Any]:
     import resource
 
-    sentences = json.loads(open(sentences_file, encoding="utf-8").read())
+    with open(sentences_file, encoding="utf-8") as found:
+        sentences = json.load(found)
     started = time.perf_counter()
     encoder = load_encoder(backend)
     assert encoder is not None
@@ -144,8 +145,8 @@ def story_row(
     wp, wr, wf = bcubed({k: wpred.get(k, -k) for k in wgold}, wgold)
     sizes = Counter(predicted.values())
     return (
-        f"| {name} | {p:.2f} / {r:.2f} / {f:.2f} | {len(sizes)} of {relevant} | {wp:.2f} / {wr:.2f} / {wf:.2f} "
-        f"| {len(set(wpred.values()))} | {orders} |"
+        f"| {name} | {p:.2f} / {r:.2f} / {f:.2f} | {len(sizes)} of {relevant} "
+        f"| {wp:.2f} / {wr:.2f} / {wf:.2f} | {len(set(wpred.values()))} | {orders} |"
     )
 
 
@@ -229,17 +230,47 @@ def ingest(rounds: int, backends: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
+def cost_only(args: argparse.Namespace) -> int:
+    """Judging time per article and the ingest ratio, in their own section."""
+    root = shared_dir()
+    if root is None:
+        print("../shared/corpus is not here; nothing measured")
+        return 1
+    docs = [i.doc for i in deepseek_corpus(root)]
+    backends = [b for b in args.backends.split(",") if b]
+    timing = [f"- `none`: {judging_ms(docs, 'none'):.1f} ms per article"]
+    for backend in backends:
+        timing.append(f"- `{backend}`: {judging_ms(docs, backend):.1f} ms per article (encoding included)")
+    parts = [
+        f"`Judge.assess` + `index` over the {len(docs)} corpus articles in date order, one process, "
+        "encoding included (in a crawl it runs in the page workers instead):\n\n" + "\n".join(timing)
+    ]
+    if not args.skip_ingest:
+        parts.append(
+            "Ingest on the demo corpus (`benchmarks.ingest`'s full and bare runs, each in a fresh process, "
+            f"{args.rounds} rounds alternating), full pipeline with each backend:\n\n"
+            + ingest(args.rounds, ["none", JudgeSettings().embedding_backend])
+        )
+    body = "\n\n".join(parts)
+    print(body)
+    write_section("semantic_cost", "Semantic layer: judging and ingest cost", body)
+    return 0
+
+
+def main(argv: list[str]) -> int:  # noqa: PLR0915 - one report, written in order
     """Measure the semantic layer and write its section of results.md."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks semantic")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backends", default="use-multilingual,e5-small")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--cost-only", action="store_true", help="judging time and ingest only")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(_child_cost(*args.child)))
         return 0
+    if args.cost_only:
+        return cost_only(args)
     root = shared_dir()
     if root is None:
         print("../shared/corpus is not here; nothing measured")
@@ -247,7 +278,7 @@ def main(argv: list[str]) -> int:
     backends = [b for b in args.backends.split(",") if b]
     defaults = JudgeSettings()
     items = deepseek_corpus(root)
-    first, lines = judge_all([i.doc for i in items], JudgeSettings(embedding_backend="none"))
+    _, lines = judge_all([i.doc for i in items], JudgeSettings(embedding_backend="none"))
     cleaned = without_chrome([i.doc for i in items], lines, defaults.boilerplate_min_pages)
     clean = [Labelled(doc, item.record) for doc, item in zip(cleaned, items, strict=True)]
     relevant = [i for i in clean if i.doc.relevant]
@@ -323,13 +354,15 @@ def main(argv: list[str]) -> int:
             "### zh <-> en similarity (title and lead, cosine)",
             "\n".join(translation_rows),
             "### Stories",
-            f"Events: B-cubed P / R / F1 over the {len(gold)} articles with a labelled `story_event` (chrome "
-            f"removed); stories over the {len(relevant)} relevant articles. WikiRef220: 220 English articles, "
-            "16 topics (topics, not events). Orders: distinct story sets over five shuffled arrival orders of "
-            "the relevant articles. Backend rows are the re-clustering pass (average linkage, story window "
-            f"{defaults.story_window_days} days) at the given threshold. The default threshold was chosen from "
-            "this sweep, i.e. on these labelled events and WikiRef220: the figures are in-sample.",
-            "| stories by | events P / R / F1 | stories | WikiRef220 P / R / F1 | WikiRef stories | orders |\n"
+            f"Events: B-cubed P / R / F1 over the {len(gold)} articles with a labelled `story_event` "
+            f"(chrome removed); stories over the {len(relevant)} relevant articles. WikiRef220: 220 English "
+            "articles, 16 topics (topics, not events). Orders: distinct story sets over five shuffled "
+            "arrival orders of the relevant articles. Backend rows are the re-clustering pass (average "
+            f"linkage, story window {defaults.story_window_days} days) at the given threshold. The default "
+            "threshold was chosen from this sweep, i.e. on these labelled events and WikiRef220: the "
+            "figures are in-sample.",
+            "| stories by | events P / R / F1 | stories | WikiRef220 P / R / F1 | WikiRef stories "
+            "| orders |\n"
             "|---|---|---|---|---|---|\n" + "\n".join(rows + sweep_rows),
             "### Judging time per article",
             f"`Judge.assess` + `index` over the {len(docs)} corpus articles in date order, one process (in a "
