@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from crawler.config import Settings
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 RESTORY_EVERY = 200  # articles a process stores between two re-clusterings of the recent stories
 RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-clustering reaches
+RESTORY_MAX = 2000  # newest articles re-clustered at most (the pass holds a square matrix of them)
 
 
 class SeedError(Exception):
@@ -249,7 +250,7 @@ def rejudge(
         if on_article is not None:
             on_article(summary.articles)
     store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
-    _, moved = restory(settings, store, since=datetime.min.replace(tzinfo=UTC))
+    _, moved = restory(settings, store)
     story_of.update({key: story for key, (story, _) in moved.items()})
     summary.stories = len(set(story_of.values()))
     summary.stories_removed = store.judging.delete_orphan_stories()
@@ -282,6 +283,7 @@ def restory(
             continue
         items.append(StoryItem(member.id, member.canonical_url, member.appeared, member.lang, vectors.gist))
         by_id[member.id] = member
+    items = sorted(items, key=lambda item: (item.when, item.stable))[-RESTORY_MAX:]
     clusters = cluster_stories(items, settings.judge.story_embedding_threshold, window)
     kept = keep_story_ids(clusters, {m.id: m.story_id for m in by_id.values()})
     assignments = []
