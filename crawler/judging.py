@@ -22,7 +22,7 @@ from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.claims import load_claim_set
 from crawler.judge.core import Judge
-from crawler.judge.embedding import ArticleVectors, EmbeddingError, load_encoder
+from crawler.judge.embedding import ArticleVectors, EmbeddingError, lazy_encoder
 from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
 from crawler.judge.types import ClaimMatcher, Doc, Judgement
 from crawler.storage import JudgedRow, Store, StoryAssignment
@@ -132,7 +132,7 @@ class JudgeService:
         self.settings = settings
         self.store = Store(settings.database)
         self.judge = Judge(
-            settings.judge, load_matchers(settings), load_encoder(settings.judge.embedding_backend)
+            settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend)
         )
         self.users = 0
         self._stored = 0
@@ -229,7 +229,7 @@ def rejudge(
     settings: Settings, store: Store, on_article: Callable[[int], None] | None = None
 ) -> RejudgeSummary:
     """Judge every stored article again, oldest first, with the current claims files and thresholds."""
-    judge = Judge(settings.judge, load_matchers(settings), load_encoder(settings.judge.embedding_backend))
+    judge = Judge(settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend))
     summary = RejudgeSummary()
     story_of: dict[int, int] = {}
     lines: dict[tuple[str, str], int] = {}

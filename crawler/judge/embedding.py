@@ -129,6 +129,34 @@ def load_encoder(backend: str) -> Encoder | None:
     )
 
 
+class LazyEncoder:
+    """A backend's encoder loaded on first use: for processes that mostly receive embeddings made
+    elsewhere (the crawl process gets them from its page workers) and encode only now and then."""
+
+    def __init__(self, backend: str) -> None:
+        self.name = backend
+        self.dim = 0
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """One row per text (loads the model the first time)."""
+        encoder = load_encoder(self.name)
+        if encoder is None:
+            raise EmbeddingError("the none backend encodes nothing")
+        self.dim = encoder.dim
+        return encoder.encode(texts)
+
+
+def lazy_encoder(backend: str) -> Encoder | None:
+    """`LazyEncoder` for a backend, None for ``none``; an unknown backend is an error at once."""
+    if backend == "none":
+        return None
+    if backend not in BACKENDS:
+        raise EmbeddingError(
+            f"unknown embedding backend {backend!r}; expected one of none, {', '.join(BACKENDS)}"
+        )
+    return LazyEncoder(backend)
+
+
 def quantise(matrix: Matrix) -> bytes:
     """Rows of a unit-norm matrix as int8 (x127), the compact form they are stored in."""
     data: bytes = np.clip(np.rint(matrix * 127.0), -127, 127).astype(np.int8).tobytes()
