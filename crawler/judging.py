@@ -4,6 +4,10 @@
 start, and before each assessment it takes in articles that other processes (other crawl workers) stored
 since, so copies are recognised across spiders, runs and workers. `rejudge` runs a fresh `Judge` over every
 stored article in order and replaces each article's judgement in its own transaction.
+
+With embeddings on, `restory` re-clusters the stories of the recent period from what is stored (a pure
+function of the stored articles, so every process and every arrival order agrees): when a process's judge
+closes, every `RESTORY_EVERY` articles it stores, and after `rejudge`.
 """
 
 from __future__ import annotations
@@ -12,20 +16,26 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.claims import load_claim_set
 from crawler.judge.core import Judge
+from crawler.judge.embedding import ArticleVectors, EmbeddingError, lazy_encoder
+from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
 from crawler.judge.types import ClaimMatcher, Doc, Judgement
-from crawler.storage import JudgedRow, Store
+from crawler.storage import JudgedRow, Store, StoryAssignment
 
 logger = logging.getLogger(__name__)
 
 # How long an id below the highest seen may still appear: longer than any transaction storing an article.
 GAP_PATIENCE = 600.0
 MAX_GAP = 1000  # a larger jump is not transactions in flight (a restored sequence, say)
+RESTORY_EVERY = 200  # articles a process stores between two re-clusterings of the recent stories
+RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-clustering reaches
+RESTORY_MAX = 2000  # newest articles re-clustered at most (the pass holds a square matrix of them)
 
 
 class SeedError(Exception):
@@ -72,7 +82,18 @@ def doc_of_row(row: JudgedRow) -> Doc:
         published=row.published_at,
         relevant=row.relevant,
         topics=row.topics,
+        vectors=_vectors(row.id, row.embedding),
     )
+
+
+def _vectors(key: int, data: bytes | None) -> ArticleVectors | None:
+    if not data:
+        return None
+    try:
+        return ArticleVectors.from_bytes(data)
+    except EmbeddingError as exc:
+        logger.warning("article %s: stored embeddings ignored (%s); rejudge to renew them", key, exc)
+        return None
 
 
 def judgement_values(judgement: Judgement) -> dict[str, Any]:
@@ -87,6 +108,7 @@ def judgement_values(judgement: Judgement) -> dict[str, Any]:
         "duplicate_reason": duplicate.reason if duplicate else None,
         "story_id": judgement.story,
         "novelty": judgement.novelty,
+        "embedding": judgement.embedding,
     }
 
 
@@ -113,8 +135,11 @@ class JudgeService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.database)
-        self.judge = Judge(settings.judge, load_matchers(settings))
+        self.judge = Judge(
+            settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend)
+        )
         self.users = 0
+        self._stored = 0
         self.generation = 0
         self._seen_up_to = 0
         self._own: set[int] = set()
@@ -142,7 +167,10 @@ class JudgeService:
         self.users -= 1
         if self.users <= 0:
             self._shared.pop(self.settings.database, None)
-            self.store.close()
+            try:
+                self.restory()
+            finally:
+                self.store.close()
 
     def _observe(self, rows: Iterable[JudgedRow], track_gaps: bool = True) -> None:
         now = time.monotonic()
@@ -191,6 +219,15 @@ class JudgeService:
         self.generation += 1
         if judgement.lines:
             self.store.judging.count_outlet_lines(item.outlet, judgement.lines)
+        self._stored += 1
+        if self._stored % RESTORY_EVERY == 0:
+            self.restory()
+
+    def restory(self) -> int:
+        """Re-cluster the recent stories from storage and take the result in; returns articles moved."""
+        moved, stories = restory(self.settings, self.store)
+        self.judge.reassign_stories(stories)
+        return moved
 
 
 @dataclass
@@ -208,9 +245,9 @@ def rejudge(
     settings: Settings, store: Store, on_article: Callable[[int], None] | None = None
 ) -> RejudgeSummary:
     """Judge every stored article again, oldest first, with the current claims files and thresholds."""
-    judge = Judge(settings.judge, load_matchers(settings))
+    judge = Judge(settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend))
     summary = RejudgeSummary()
-    story_ids: set[int] = set()
+    story_of: dict[int, int] = {}
     lines: dict[tuple[str, str], int] = {}
     for row in store.judging.judged(0):
         doc = doc_of_row(row)
@@ -225,10 +262,58 @@ def rejudge(
         summary.duplicates += judgement.duplicate is not None
         summary.claims += len(judgement.claims)
         if story_id is not None:
-            story_ids.add(story_id)
+            story_of[row.id] = story_id
         if on_article is not None:
             on_article(summary.articles)
     store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
-    summary.stories = len(story_ids)
+    _, moved = restory(settings, store)
+    story_of.update({key: story for key, (story, _) in moved.items()})
+    summary.stories = len(set(story_of.values()))
     summary.stories_removed = store.judging.delete_orphan_stories()
     return summary
+
+
+def restory(
+    settings: Settings, store: Store, since: datetime | None = None
+) -> tuple[int, dict[int, tuple[int, str]]]:
+    """Re-cluster the stories of the articles that appeared since `since` (default: `RESTORY_WINDOWS`
+    story windows before the newest one) by their embeddings, and store the result.
+
+    Returns how many articles changed story and each article's (story id, title). Nothing happens with
+    the ``none`` backend: stories stay as the rules assigned them while streaming.
+    """
+    backend = settings.judge.embedding_backend
+    if backend == "none":
+        return 0, {}
+    window = timedelta(days=settings.judge.story_window_days)
+    if since is None:
+        newest = store.judging.newest_time()
+        if newest is None:
+            return 0, {}
+        since = newest - RESTORY_WINDOWS * window
+    members = store.judging.story_members(since)
+    items, by_id = [], {}
+    for member in members:
+        vectors = _vectors(member.id, member.embedding)
+        if vectors is None or vectors.model != backend:
+            continue
+        items.append(StoryItem(member.id, member.canonical_url, member.appeared, member.lang, vectors.gist))
+        by_id[member.id] = member
+    items = sorted(items, key=lambda item: (item.when, item.stable))[-RESTORY_MAX:]
+    clusters = cluster_stories(items, settings.judge.story_embedding_threshold, window)
+    kept = keep_story_ids(clusters, {m.id: m.story_id for m in by_id.values()})
+    assignments = []
+    for keys, story_id in zip(clusters, kept, strict=True):
+        first, times = by_id[keys[0]], [by_id[k].appeared for k in keys]
+        assignments.append(StoryAssignment(tuple(keys), story_id, first.title, min(times), max(times)))
+    moved = store.judging.assign_stories(assignments)
+    after = {m.id: m.story_id for m in store.judging.story_members(since)}
+    titles = {a.members[0]: a.title for a in assignments}
+    stories: dict[int, tuple[int, str]] = {}
+    for assignment in assignments:
+        for key in assignment.members:
+            story = after.get(key)
+            if story is not None:
+                stories[key] = (story, titles[assignment.members[0]])
+    logger.info("stories re-clustered: %d articles in %d stories, %d moved", len(items), len(clusters), moved)
+    return moved, stories

@@ -1,9 +1,9 @@
 """The crawl's page workers: processes that extract and analyse pages on the other cores.
 
 One pool per crawl process, shared by its spiders. Workers are started when the first spider opens and
-warmed up (libraries imported, claim sets and the word-segmentation dictionary loaded) while the feeds are
-still being fetched. If the pool cannot start or dies, pages are handled in threads instead: slower, but
-nothing is lost.
+warmed up (libraries imported; claim sets, the word-segmentation dictionary and the sentence encoder
+loaded) while the feeds are still being fetched. If the pool cannot start or dies, pages are handled in
+threads instead: slower, but nothing is lost.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ClassVar
 
 from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
+from crawler.judge.embedding import load_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def warm_up(context: AnalysisContext | None) -> bool:
     jieba.initialize()
     if context is not None:
         claim_sets(context.claim_files, context.min_score)
+        load_encoder(context.embedding_backend)
     return True
 
 

@@ -26,10 +26,11 @@ from datetime import datetime, timedelta
 
 from crawler.config import JudgeSettings
 from crawler.judge.dedup import NearDuplicateIndex, OutletLines, exact_key
+from crawler.judge.embedding import ArticleVectors, Encoder, embed_article
 from crawler.judge.features import Anchors, anchors, term_counts
 from crawler.judge.minhash import Signature, SignatureError
 from crawler.judge.novelty import NoveltyIndex
-from crawler.judge.stories import StoryIndex, Vector
+from crawler.judge.stories import SemanticStoryIndex, StoryIndex, Vector
 from crawler.judge.text import content_hash, split_sentences
 from crawler.judge.translation import TranslationIndex
 from crawler.judge.types import ClaimMatch, ClaimMatcher, Doc, DuplicateVerdict, Judgement
@@ -52,6 +53,7 @@ class Prepared:
     sentences: tuple[str, ...]
     claims: tuple[ClaimMatch, ...]
     covered: frozenset[str]
+    vectors: ArticleVectors | None = None
 
 
 def _prepared_key(title: str, text: str, lang: str, year: int) -> str:
@@ -59,15 +61,24 @@ def _prepared_key(title: str, text: str, lang: str, year: int) -> str:
 
 
 def prepare(
-    title: str, text: str, lang: str, year: int, matchers: Sequence[ClaimMatcher], min_score: float = 0.0
+    title: str,
+    text: str,
+    lang: str,
+    year: int,
+    matchers: Sequence[ClaimMatcher],
+    min_score: float = 0.0,
+    encoder: Encoder | None = None,
 ) -> Prepared:
-    """Everything about a relevant article that no other article changes."""
+    """Everything about a relevant article that no other article changes (embeddings with an encoder)."""
     found = anchors(f"{title}\n{text}", lang, year)
     sentences = tuple(split_sentences(text))
     claims = tuple(
         m for matcher in matchers for m in matcher.match(title, text, lang) if m.score >= min_score
     )
     covered = frozenset(s for s in sentences if any(matcher.covers(s) for matcher in matchers))
+    vectors = None
+    if encoder is not None:
+        vectors = embed_article(encoder, title, sentences, [c.evidence for c in claims])
     return Prepared(
         key=_prepared_key(title, text, lang, year),
         anchors=found,
@@ -75,6 +86,7 @@ def prepare(
         sentences=sentences,
         claims=claims,
         covered=covered,
+        vectors=vectors,
     )
 
 
@@ -90,13 +102,19 @@ class _Work:
     vector: Vector | None
     sentences: tuple[str, ...]
     prepared: Prepared | None = None
+    vectors: ArticleVectors | None = None
 
 
 class Judge:
     """Judges articles one at a time, in the order they arrive; holds only in-memory state."""
 
-    def __init__(self, settings: JudgeSettings, matchers: Sequence[ClaimMatcher] = ()) -> None:
+    def __init__(
+        self, settings: JudgeSettings, matchers: Sequence[ClaimMatcher] = (), encoder: Encoder | None = None
+    ) -> None:
         self.settings = settings
+        # Embeddings count only when made by the configured backend (stored ones may predate a switch).
+        self.backend = settings.embedding_backend
+        self.encoder = encoder if encoder is not None and encoder.name == self.backend else None
         self.matchers = tuple(matchers)
         self.window = timedelta(days=settings.story_window_days)
         self.near = NearDuplicateIndex(
@@ -107,6 +125,7 @@ class Judge:
         )
         self.lines = OutletLines(settings.boilerplate_min_pages)
         self.stories = StoryIndex(self.window, settings.story_threshold)
+        self.semantic = SemanticStoryIndex(self.window, settings.story_embedding_threshold)
         self.translations = TranslationIndex(self.window)
         self.novelty = NoveltyIndex(self.window)
         self._exact: dict[int, int] = {}
@@ -169,6 +188,7 @@ class Judge:
         )
         if not doc.relevant or work.vector is None:
             return judgement
+        embedding = work.vectors.to_bytes() if work.vectors is not None else None
         story, title = self._story(doc, duplicate, work)
         covered: Callable[[str], bool] = self._covered
         if prepared is not None:
@@ -179,7 +199,7 @@ class Judge:
         if duplicate and duplicate.kind == "translation":
             novelty = 0.0
         else:
-            novelty = self.novelty.novelty(work.sentences, story, covered)
+            novelty = self.novelty.novelty(work.sentences, story, covered, work.vectors)
         return Judgement(
             content_hash=digest,
             signature=judgement.signature,
@@ -189,6 +209,7 @@ class Judge:
             claims=claims,
             novelty=novelty,
             lines=counted,
+            embedding=embedding,
         )
 
     def index(self, doc: Doc, judgement: Judgement, story_id: int | None) -> None:
@@ -227,11 +248,25 @@ class Judge:
                 vector,
                 prepared.sentences,
                 prepared,
+                self._vectors(doc, prepared, prepared.sentences),
             )
         found = anchors(f"{doc.title}\n{text}", doc.lang, doc.when.year)
         counts = dict(term_counts(doc.title, text, doc.lang, found))
         vector = self.stories.vector(counts)
-        return _Work(text, lines, signature, found, counts, vector, tuple(split_sentences(text)))
+        sentences = tuple(split_sentences(text))
+        vectors = self._vectors(doc, prepared, sentences)
+        return _Work(text, lines, signature, found, counts, vector, sentences, None, vectors)
+
+    def _vectors(
+        self, doc: Doc, prepared: Prepared | None, sentences: Sequence[str]
+    ) -> ArticleVectors | None:
+        """The article's embeddings by the configured backend: given, prepared, or encoded now."""
+        for given in (doc.vectors, prepared.vectors if prepared is not None else None):
+            if given is not None and given.model == self.backend:
+                return given
+        if self.encoder is not None:
+            return embed_article(self.encoder, doc.title, sentences)
+        return None
 
     def _remember_hash(self, digest: str, key: int) -> None:
         if digest != _NOTHING:
@@ -257,7 +292,7 @@ class Judge:
             return DuplicateVerdict(root, "near", round(best.score, 3), best.reason() + _via(best.key, root))
         if work.anchors is None:
             return None
-        found = self.translations.find(work.anchors, doc.lang, len(work.text), doc.when)
+        found = self.translations.find(work.anchors, doc.lang, len(work.text), doc.when, work.vectors)
         if found is None:
             return None
         root = self._root(found.key)
@@ -269,9 +304,12 @@ class Judge:
             # can bring it long after the story left the window).
             story = self._story_of.get(duplicate.of)
             if story is not None:
-                return story, self.stories.title(story) or doc.title
+                return story, self.stories.title(story) or self.semantic.title(story) or doc.title
         assert work.vector is not None
-        match = self.stories.best(work.vector, doc.lang, doc.when)
+        if work.vectors is not None:
+            match = self.semantic.best(work.vectors.gist, doc.when)
+        else:
+            match = self.stories.best(work.vector, doc.lang, doc.when)
         if match is None:
             return None, doc.title
         return match.story, match.title
@@ -294,11 +332,19 @@ class Judge:
         if not doc.relevant or work.anchors is None or work.counts is None or work.vector is None:
             return
         self.stories.learn(work.counts)
-        self.translations.add(doc.key, work.anchors, doc.lang, len(work.text), doc.when)
+        self.translations.add(doc.key, work.anchors, doc.lang, len(work.text), doc.when, work.vectors)
         if story is None:
             return
         self.stories.add(doc.key, story, title=doc.title, lang=doc.lang, vector=work.vector, when=doc.when)
-        self.novelty.add(story, work.sentences, doc.when)
+        if work.vectors is not None:
+            self.semantic.add(doc.key, story, work.vectors.gist, title=doc.title, when=doc.when)
+        self.novelty.add(story, work.sentences, doc.when, work.vectors)
+
+    def reassign_stories(self, stories: dict[int, tuple[int, str]]) -> None:
+        """Take in a re-clustering of stories: article key -> (story id, story title)."""
+        for key, (story, _) in stories.items():
+            self._story_of[key] = story
+        self.semantic.reassign(stories)
 
 
 def _via(matched: int, root: int) -> str:

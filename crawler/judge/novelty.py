@@ -6,6 +6,10 @@ as character pairs, names, figures) and it brings no figure the story has not gi
 copies and rewrites (reordered clauses, synonyms around the same names and numbers) as repeats, and a
 sentence with a new figure, name or statement as new. Sentences with fewer than `MIN_TERMS` terms
 ("Read more.", datelines) are not counted either way.
+
+With sentence embeddings, a sentence is also a repeat when an earlier sentence of its story, in any
+language, has at least the model's `SAME_SENTENCE` cosine with it and it brings no new figure: a
+translation or a paraphrase of what was told tells nothing new.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
+from crawler.judge.embedding import SAME_SENTENCE, ArticleVectors
 from crawler.judge.features import EN_STOPWORDS, ZH_STOPWORDS
 
 SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
@@ -54,6 +62,7 @@ class _StorySentences:
     postings: dict[str, list[int]] = field(default_factory=dict)
     figures: set[str] = field(default_factory=set)
     last_seen: datetime | None = None
+    vectors: list[npt.NDArray[np.float32]] = field(default_factory=list)
 
     def add(self, sentence_terms: frozenset[str]) -> None:
         index = len(self.sentences)
@@ -75,6 +84,16 @@ class _StorySentences:
         _, best = overlap.most_common(1)[0]
         return best / len(sentence_terms) >= REPEATED
 
+    def restates(
+        self, sentence_terms: frozenset[str], vector: npt.NDArray[np.float32] | None, least: float | None
+    ) -> bool:
+        """Whether an earlier sentence says the same in other words or another language (embeddings)."""
+        if vector is None or least is None or not self.vectors or len(self.vectors[0]) != len(vector):
+            return False
+        if any(t.startswith("#") and t not in self.figures for t in sentence_terms):
+            return False
+        return float(np.max(np.vstack(self.vectors) @ vector)) >= least
+
 
 class NoveltyIndex:
     """Sentence terms of the recent articles of each story."""
@@ -85,27 +104,46 @@ class NoveltyIndex:
         self._newest: datetime | None = None
         self._added = 0
 
-    def novelty(self, sentences: Sequence[str], story: int | None, covered: Callable[[str], bool]) -> float:
+    def novelty(
+        self,
+        sentences: Sequence[str],
+        story: int | None,
+        covered: Callable[[str], bool],
+        vectors: ArticleVectors | None = None,
+    ) -> float:
         """Share of the counted sentences that neither a claim covers nor the story told before."""
         earlier = self._stories.get(story) if story is not None else None
+        embedded = _embedded(vectors)
+        least = SAME_SENTENCE.get(vectors.model) if vectors is not None else None
         counted = new = 0
         for sentence in sentences:
             sentence_terms = terms(sentence)
             if len(sentence_terms) < MIN_TERMS:
                 continue
             counted += 1
-            if covered(sentence) or (earlier is not None and earlier.repeats(sentence_terms)):
+            if covered(sentence) or (
+                earlier is not None
+                and (
+                    earlier.repeats(sentence_terms)
+                    or earlier.restates(sentence_terms, embedded.get(sentence), least)
+                )
+            ):
                 continue
             new += 1
         return round(new / counted, 3) if counted else 0.0
 
-    def add(self, story: int, sentences: Sequence[str], when: datetime) -> None:
-        """Remember an article's sentences as told in its story."""
+    def add(
+        self, story: int, sentences: Sequence[str], when: datetime, vectors: ArticleVectors | None = None
+    ) -> None:
+        """Remember an article's sentences (and their embeddings) as told in its story."""
         found = self._stories.setdefault(story, _StorySentences())
+        embedded = _embedded(vectors)
         for sentence in sentences:
             sentence_terms = terms(sentence)
             if len(sentence_terms) >= MIN_TERMS:
                 found.add(sentence_terms)
+                if sentence in embedded:
+                    found.vectors.append(embedded[sentence])
         found.last_seen = when if found.last_seen is None else max(found.last_seen, when)
         self._newest = when if self._newest is None else max(self._newest, when)
         self._added += 1
@@ -114,3 +152,9 @@ class NoveltyIndex:
         horizon = self._newest - 2 * self.window
         for ident in [i for i, s in self._stories.items() if s.last_seen and s.last_seen < horizon]:
             del self._stories[ident]
+
+
+def _embedded(vectors: ArticleVectors | None) -> dict[str, npt.NDArray[np.float32]]:
+    if vectors is None:
+        return {}
+    return dict(zip(vectors.sentences, vectors.sentence_vectors, strict=True))

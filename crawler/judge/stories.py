@@ -8,6 +8,10 @@ joins the story whose centroid is most similar (cosine) when that reaches `story
 members are all further than `story_window_days` from it are out of reach. Across languages only names,
 quantities, dates and links can agree, so there the cosine is taken over those alone, and it must reach
 the threshold with at least `MIN_SHARED_ANCHORS` of them shared.
+
+With sentence embeddings (`judge.embedding_backend`), `SemanticStoryIndex` replaces the TF-IDF rules: an
+article joins the story whose members' title-and-lead embeddings are most like its own on average, in any
+language; `crawler.judge.story_clusters` then re-clusters a whole period so arrival order does not matter.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
 
 from crawler.judge.features import unpost
 
@@ -165,3 +172,79 @@ class StoryIndex:
         horizon = self._newest - 2 * self.window
         for ident in [i for i, s in self._stories.items() if s.last_seen and s.last_seen < horizon]:
             unpost(self._postings, self._stories.pop(ident).centroid, ident)
+
+
+class SemanticStoryIndex:
+    """Recent articles' title-and-lead embeddings by story; assigns an article to a story as it arrives.
+
+    The similarity of an article to a story is its mean cosine with the story's members, for a story with
+    a member within the window: average linkage, as `crawler.judge.story_clusters` uses for the whole set.
+    """
+
+    def __init__(self, window: timedelta, threshold: float) -> None:
+        self.window = window
+        self.threshold = threshold
+        self._gists: list[npt.NDArray[np.float32]] = []
+        self._keys: list[int] = []
+        self._story: list[int] = []
+        self._when: list[float] = []
+        self._titles: dict[int, str] = {}
+        self._matrix: npt.NDArray[np.float32] | None = None
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+    def best(self, gist: npt.NDArray[np.float32], when: datetime) -> StoryMatch | None:
+        """The story this article belongs to, or None when it starts a new one."""
+        if not self._gists:
+            return None
+        if self._matrix is None or len(self._matrix) != len(self._gists):
+            self._matrix = np.vstack(self._gists)
+        scores = self._matrix @ gist
+        near = np.abs(np.array(self._when) - when.timestamp()) <= self.window.total_seconds()
+        if not near.any():
+            return None
+        stories = np.array(self._story)
+        ids, inverse = np.unique(stories, return_inverse=True)
+        totals = np.bincount(inverse, weights=scores, minlength=len(ids))
+        sizes = np.bincount(inverse, minlength=len(ids))
+        reachable = np.bincount(inverse, weights=near.astype(np.float64), minlength=len(ids)) > 0
+        means = np.where(reachable, totals / sizes, -np.inf)
+        best = int(np.argmax(means))
+        if not means[best] >= self.threshold:
+            return None
+        story = int(ids[best])
+        return StoryMatch(story, self._titles[story], round(float(means[best]), 3), False)
+
+    def title(self, story: int) -> str | None:
+        """The title of a known story."""
+        return self._titles.get(story)
+
+    def add(self, key: int, story: int, gist: npt.NDArray[np.float32], *, title: str, when: datetime) -> None:
+        """File an article's gist under its story (a new story takes the article's title)."""
+        self._titles.setdefault(story, title)
+        self._gists.append(gist.astype(np.float32))
+        self._keys.append(key)
+        self._story.append(story)
+        self._when.append(when.timestamp())
+        if len(self._gists) % SWEEP_EVERY == 0:
+            self._expire()
+
+    def reassign(self, stories: Mapping[int, tuple[int, str]]) -> None:
+        """Move articles (by key) to other stories, (story, title) each, as a re-clustering decided."""
+        for index, key in enumerate(self._keys):
+            if key in stories:
+                story, title = stories[key]
+                self._story[index] = story
+                self._titles[story] = title
+
+    def _expire(self) -> None:
+        horizon = max(self._when) - 2 * self.window.total_seconds()
+        keep = [i for i, moment in enumerate(self._when) if moment >= horizon]
+        self._gists = [self._gists[i] for i in keep]
+        self._keys = [self._keys[i] for i in keep]
+        self._story = [self._story[i] for i in keep]
+        self._when = [self._when[i] for i in keep]
+        live = set(self._story)
+        self._titles = {k: v for k, v in self._titles.items() if k in live}
+        self._matrix = None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from crawler.judge.embedding import ArticleVectors
+
 Stance = Literal["supports", "disputes", "mentions"]
 DuplicateKind = Literal["exact", "near", "translation"]
 
@@ -24,6 +26,7 @@ class Doc:
     published: datetime | None = None
     relevant: bool = True
     topics: tuple[str, ...] = ()
+    vectors: ArticleVectors | None = None  # its stored embeddings, when it has them
 
     @property
     def when(self) -> datetime:
@@ -85,6 +88,8 @@ class Judgement:
     # `outlet_lines.line_hash` of each distinct line of the page: one more page of its outlet carried them
     # (empty for copies, which are no evidence of boilerplate)
     lines: tuple[str, ...] = ()
+    # `crawler.judge.embedding.ArticleVectors.to_bytes()` of a relevant article, when a backend is on
+    embedding: bytes | None = None
 
 
 class ClaimMatcher(Protocol):

@@ -18,7 +18,7 @@ from crawler.storage.claims import ClaimRepo
 from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
-from crawler.storage.judging import JudgedRow, JudgingRepo
+from crawler.storage.judging import JudgedRow, JudgingRepo, StoryAssignment, StoryMember
 from crawler.storage.lease import DaemonLock, LeaseHolder
 from crawler.storage.models import (
     AdminNotice,
@@ -63,6 +63,8 @@ __all__ = [
     "Store",
     "Stored",
     "Story",
+    "StoryAssignment",
+    "StoryMember",
     "migrate",
     "safe_url",
     "utcnow",

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, undefer
 
 from crawler.storage.models import Article, OutletLine, Story
 from crawler.storage.store import Database
@@ -34,6 +35,35 @@ class JudgedRow:
     content_hash: str
     duplicate_of_id: int | None
     story_id: int | None
+    embedding: bytes | None = None
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """A relevant stored article with embeddings, as the re-clustering of stories needs it."""
+
+    id: int
+    canonical_url: str
+    appeared: datetime
+    lang: str
+    title: str
+    embedding: bytes
+    story_id: int | None
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """One story after re-clustering: its members, and the existing story row it keeps (None: a new one)."""
+
+    members: tuple[int, ...]
+    story_id: int | None
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+# Any constant: the advisory lock that serialises story re-clustering across crawl processes (PostgreSQL).
+_RESTORY_LOCK = 7_120_501
 
 
 class JudgingRepo:
@@ -65,7 +95,11 @@ class JudgingRepo:
                 if also:
                     wanted = wanted | Article.id.in_(also)
                 rows = session.execute(
-                    select(Article, when).where(wanted).order_by(Article.id).limit(batch)
+                    select(Article, when)
+                    .options(undefer(Article.embedding))
+                    .where(wanted)
+                    .order_by(Article.id)
+                    .limit(batch)
                 ).all()
             also = []
             if not rows:
@@ -87,6 +121,7 @@ class JudgingRepo:
                     content_hash=article.content_hash,
                     duplicate_of_id=article.duplicate_of_id,
                     story_id=article.story_id,
+                    embedding=article.embedding if keep_text else None,
                 )
             last = rows[-1][0].id
 
@@ -150,12 +185,68 @@ class JudgingRepo:
             for start in range(0, len(batch), 1000):
                 session.execute(insert_rows(OutletLine), batch[start : start + 1000])
 
+    def story_members(self, since: datetime) -> list[StoryMember]:
+        """Relevant articles with embeddings that appeared since a moment."""
+        when = func.coalesce(Article.published_at, Article.fetched_at)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(
+                    Article.id,
+                    Article.canonical_url,
+                    when,
+                    Article.lang,
+                    Article.title,
+                    Article.embedding,
+                    Article.story_id,
+                )
+                .where(Article.relevant.is_(True), Article.embedding.is_not(None), when >= since)
+                .order_by(Article.id)
+            ).all()
+        return [StoryMember(r[0], r[1], _aware(r[2]), r[3], r[4], r[5] or b"", r[6]) for r in rows]
+
+    def assign_stories(self, stories: Iterable[StoryAssignment]) -> int:
+        """Put articles in the given stories (new rows for those without one), atomically; returns how many
+        articles changed story. Stories left empty stay (another process may still file an article there)."""
+        changed = 0
+        with self.db.session() as session:
+            _lock_stories(session)
+            for found in stories:
+                story_id = found.story_id
+                if story_id is None or session.get(Story, story_id) is None:
+                    row = Story(
+                        title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen
+                    )
+                    session.add(row)
+                    session.flush()
+                    story_id = row.id
+                else:
+                    session.execute(
+                        update(Story)
+                        .where(Story.id == story_id)
+                        .values(
+                            title=found.title[:1000], first_seen=found.first_seen, last_seen=found.last_seen
+                        )
+                    )
+                result = session.execute(
+                    update(Article)
+                    .where(Article.id.in_(found.members), Article.story_id.is_distinct_from(story_id))
+                    .values(story_id=story_id)
+                )
+                changed += int(getattr(result, "rowcount", 0) or 0)
+        return changed
+
     def delete_orphan_stories(self) -> int:
         """Delete stories no article belongs to any more; returns how many."""
         with self.db.session() as session:
             used = select(Article.story_id).where(Article.story_id.is_not(None)).distinct()
             result = session.execute(delete(Story).where(Story.id.not_in(used)))
             return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _lock_stories(session: Session) -> None:
+    """Serialise story re-clustering: an advisory lock on PostgreSQL; SQLite has one writer anyway."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RESTORY_LOCK})
 
 
 def _aware(value: datetime) -> datetime:

@@ -187,6 +187,8 @@ class Article(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
     novelty: Mapped[float | None] = mapped_column(Float)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # crawler.judge.embedding.ArticleVectors.to_bytes(): title, lead and compared sentences, int8
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     judged_at: Mapped[datetime | None]
 
 

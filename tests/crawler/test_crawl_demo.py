@@ -160,6 +160,21 @@ def test_export_has_the_documented_fields_and_relevance_follows_the_body(
     assert all(r["irrelevant_reason"] for r in unrelated if not r["relevant"])
 
 
+def test_one_event_told_by_several_outlets_in_two_languages_is_one_story(
+    site: DemoSiteProcess, crawled: dict[str, Any]
+) -> None:
+    # Stargate's Abilene site: reports on 24-25 January in English and Chinese, follow-ups on 8-10 February.
+    expected = site.expectations()["articles"]
+    records = {r["canonical_url"]: r for r in crawled["records"]}
+    abilene = [
+        records[canonical_url(u)]
+        for u, a in expected.items()
+        if a["story"] == "stargate-abilene" and canonical_url(u) in records
+    ]
+    assert len(abilene) >= 4
+    assert len({r["story"] for r in abilene}) == 1, [(r["title"], r["story"]) for r in abilene]
+
+
 def test_gbk_pages_are_decoded(site: DemoSiteProcess, crawled: dict[str, Any]) -> None:
     articles = site.expectations()["articles"]
     records = {r["canonical_url"]: r for r in crawled["records"]}

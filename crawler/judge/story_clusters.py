@@ -1,0 +1,114 @@
+"""Stories as a clustering of a set of articles: the same articles give the same stories in any order.
+
+Streaming assignment (`crawler.judge.stories`) sees articles one at a time, so what it decides depends on
+the order they arrive. This pass looks at every article of a period at once and is a pure function of
+that set: the articles are sorted by a stable key (when they appeared, then their URL), the similarity of
+every pair is computed from the articles alone, and average-linkage agglomerative clustering merges the
+two most similar clusters while their mean pairwise similarity reaches the threshold. Ties go to the
+first pair in the sorted order. Two clusters can merge only when some member of one appeared within the
+story window of some member of the other: a story takes in its follow-ups, day after day, as streaming
+does.
+
+Similarity is the cosine of the articles' title-and-lead embeddings (`crawler.judge.embedding`), which
+compares articles in any language; without embeddings (backend ``none``) stories stay as streamed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+Similarity = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """One article to cluster: a stable identity, when it appeared, and what it is compared by."""
+
+    key: int
+    stable: str  # e.g. its canonical URL: the same whatever order articles were stored in
+    when: datetime
+    lang: str
+    gist: npt.NDArray[np.float32]  # unit vector of title and lead
+
+
+def cluster_stories(items: Sequence[StoryItem], threshold: float, window: timedelta) -> list[list[int]]:
+    """The stories of a set of articles: lists of keys, each in stable order, stories ordered likewise."""
+    ordered = sorted(items, key=lambda item: (item.when, item.stable, item.key))
+    if not ordered:
+        return []
+    similarity = embedding_similarity(ordered)
+    seconds = np.array([item.when.timestamp() for item in ordered])
+    reach = np.abs(seconds[:, None] - seconds[None, :]) <= window.total_seconds()
+    groups = average_linkage(similarity, threshold, reach)
+    return [[ordered[i].key for i in group] for group in groups]
+
+
+def embedding_similarity(items: Sequence[StoryItem]) -> Similarity:
+    """Cosine of every pair of gists."""
+    gists = np.vstack([item.gist for item in items]).astype(np.float64)
+    return gists @ gists.T
+
+
+def average_linkage(
+    similarity: Similarity, threshold: float, reach: npt.NDArray[np.bool_] | None = None
+) -> list[list[int]]:
+    """Average-linkage clusters (index lists, each sorted; ordered by first index) of a similarity matrix.
+
+    Merges the most similar pair of clusters while their mean pairwise similarity reaches `threshold`;
+    a tie goes to the pair that comes first in index order (`argmax` is row-major). With `reach`, two
+    clusters merge only when some pair of their members may (`reach[i, j]`).
+    """
+    n = len(similarity)
+    near = np.ones((n, n), dtype=bool) if reach is None else reach.copy()
+    sums = similarity.astype(np.float64).copy()
+    np.fill_diagonal(sums, 0.0)
+    sizes = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    while True:
+        mean = sums / np.outer(sizes, sizes)
+        mask = np.outer(alive, alive) & near
+        np.fill_diagonal(mask, False)
+        mean[~mask] = -np.inf
+        flat = int(np.argmax(mean))
+        a, b = divmod(flat, n)
+        if not mean[a, b] >= threshold:
+            break
+        a, b = min(a, b), max(a, b)
+        sums[a, :] += sums[b, :]
+        sums[:, a] += sums[:, b]
+        sums[a, a] = 0.0
+        near[a, :] |= near[b, :]
+        near[:, a] |= near[:, b]
+        sizes[a] += sizes[b]
+        alive[b] = False
+        sums[b, :] = 0.0
+        sums[:, b] = 0.0
+        members[a].extend(members.pop(b))
+    return [sorted(group) for _, group in sorted(members.items())]
+
+
+def keep_story_ids(stories: Sequence[Sequence[int]], current: dict[int, int | None]) -> list[int | None]:
+    """For each new story (key lists, in order), the existing story id it keeps, or None for a new row.
+
+    A story keeps the id most of its members already have, unless an earlier story took it: ids change as
+    little as possible, and which articles share a story never depends on them.
+    """
+    taken: set[int] = set()
+    out: list[int | None] = []
+    for members in stories:
+        votes = Counter(current[k] for k in members if current.get(k) is not None)
+        choice = next(
+            (sid for sid, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])) if sid not in taken),
+            None,
+        )
+        if choice is not None:
+            taken.add(choice)
+        out.append(choice)
+    return out

@@ -1,0 +1,139 @@
+"""Stories with embeddings: the same articles give the same stories in any arrival order, across languages.
+
+The articles are encoded once with the real packaged encoder; each run streams them in another order
+through the judge into a fresh database, as a crawl does, then re-clusters as a crawl does when it ends.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crawler.config import Settings
+from crawler.judge.core import Judge
+from crawler.judge.embedding import ArticleVectors, embed_article, load_encoder
+from crawler.judge.story_clusters import average_linkage, keep_story_ids
+from crawler.judge.text import split_sentences
+from crawler.judge.types import Doc
+from crawler.judging import judgement_values, new_story_title, restory
+from crawler.storage import Store
+from tests.judge.samples import (
+    ITALY,
+    ITALY_NEWS,
+    ITALY_NEWS_TITLE,
+    ITALY_TITLE,
+    ITALY_ZH,
+    ITALY_ZH_TITLE,
+    KOREA,
+    KOREA_TITLE,
+    KOREA_ZH,
+    KOREA_ZH2,
+    KOREA_ZH2_TITLE,
+    KOREA_ZH_TITLE,
+    MARKET_ZH,
+    MARKET_ZH_TITLE,
+    R1_EN,
+    R1_EN_TITLE,
+    doc,
+)
+
+ARTICLES = [
+    doc(1, R1_EN, R1_EN_TITLE, outlet="a"),
+    doc(2, MARKET_ZH, MARKET_ZH_TITLE, outlet="b", lang="zh", hours=1),
+    doc(3, ITALY, ITALY_TITLE, outlet="c", hours=2),
+    doc(4, KOREA, KOREA_TITLE, outlet="d", hours=3),
+    doc(5, ITALY_NEWS, ITALY_NEWS_TITLE, outlet="e", hours=20),
+    doc(6, ITALY_ZH, ITALY_ZH_TITLE, outlet="f", lang="zh", hours=5),
+    doc(7, KOREA_ZH, KOREA_ZH_TITLE, outlet="g", lang="zh", hours=4),
+    doc(8, KOREA_ZH2, KOREA_ZH2_TITLE, outlet="h", lang="zh", hours=6),
+]
+
+
+@pytest.fixture(scope="module")
+def embedded() -> list[Doc]:
+    """The articles with their embeddings, stored and read back as a crawl stores them."""
+    encoder = load_encoder("use-multilingual")
+    assert encoder is not None
+    out = []
+    for article in ARTICLES:
+        vectors = embed_article(encoder, article.title, split_sentences(article.text)[:4])
+        out.append(replace(article, vectors=ArticleVectors.from_bytes(vectors.to_bytes())))
+    return out
+
+
+def crawl_in_order(docs: list[Doc], settings: Settings, path: Path) -> frozenset[frozenset[str]]:
+    """Judge and store the articles in this order, re-cluster, and read the stories back (by URL)."""
+    store = Store(f"sqlite:///{path}")
+    judge = Judge(settings.judge)
+    try:
+        for article in docs:
+            judgement = judge.assess(article)
+            values = {
+                "url": article.url,
+                "canonical_url": article.url,
+                "outlet": article.outlet,
+                "title": article.title,
+                "text": article.text,
+                "lang": article.lang,
+                "published_at": article.published,
+                "fetched_at": article.fetched,
+                "relevant": True,
+                "topics": ["deepseek"],
+                **judgement_values(judgement),
+            }
+            stored = store.articles.add(values, new_story_title=new_story_title(article, judgement))
+            judge.index(replace(article, key=stored.article_id), judgement, stored.story_id)
+        restory(settings, store)
+        stories: dict[int, set[str]] = {}
+        for row in store.judging.judged(0):
+            assert row.story_id is not None
+            stories.setdefault(row.story_id, set()).add(row.url)
+        return frozenset(frozenset(urls) for urls in stories.values())
+    finally:
+        store.close()
+
+
+def test_any_arrival_order_gives_the_same_stories(
+    embedded: list[Doc], settings: Settings, tmp_path: Path
+) -> None:
+    runs = []
+    for seed in range(5):
+        order = embedded[:]
+        random.Random(seed).shuffle(order)
+        runs.append(crawl_in_order(order, settings, tmp_path / f"run{seed}.db"))
+    assert all(run == runs[0] for run in runs)
+    url = {a.key: a.url for a in embedded}
+    story_of = {u: story for story in runs[0] for u in story}
+    # one event in English and Chinese is one story; other events are not in it
+    assert story_of[url[3]] == story_of[url[6]] == story_of[url[5]]
+    assert story_of[url[4]] == story_of[url[7]] == story_of[url[8]]
+    assert story_of[url[3]] != story_of[url[4]]
+    assert story_of[url[1]] != story_of[url[3]]
+
+
+def test_the_none_backend_leaves_streamed_stories_alone(settings: Settings, tmp_path: Path) -> None:
+    off = settings.model_copy(
+        update={"judge": settings.judge.model_copy(update={"embedding_backend": "none"})}
+    )
+    store = Store(f"sqlite:///{tmp_path / 'none.db'}")
+    try:
+        assert restory(off, store) == (0, {})
+    finally:
+        store.close()
+
+
+def test_average_linkage_needs_the_mean_not_one_strong_link() -> None:
+    # 0 and 1 are alike, 2 is like 1 only: single linkage would chain all three, average linkage does not.
+    similarity = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.7], [0.1, 0.7, 1.0]])
+    assert average_linkage(similarity, 0.5) == [[0, 1], [2]]
+    assert average_linkage(similarity, 0.35) == [[0, 1, 2]]
+
+
+def test_a_re_clustered_story_keeps_the_id_most_of_its_members_had() -> None:
+    current: dict[int, int | None] = {1: 10, 2: 10, 3: 11, 4: 11, 5: None}
+    assert keep_story_ids([[1, 2, 3], [4, 5], [6]], current) == [10, 11, None]
+    assert keep_story_ids([[1, 3], [2, 4]], current) == [10, 11]
