@@ -1,7 +1,7 @@
 """sentence embeddings of an article (title, lead, compared sentences), stored so rejudge does not encode
 
-Revision ID: 0002_semantic
-Revises: 0001
+Revision ID: 0004_semantic
+Revises: 0003_deliver
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_semantic"
-down_revision = "0001"
+revision = "0004_semantic"
+down_revision = "0003_deliver"
 branch_labels = None
 depends_on = None
 

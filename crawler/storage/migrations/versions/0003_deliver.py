@@ -1,7 +1,7 @@
 """deliveries: target chat and topic, the part on the wire, deferral time
 
-Revision ID: 0002_deliver
-Revises: 0001
+Revision ID: 0003_deliver
+Revises: 0002_daemon_lease
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import crawler.storage.models
 
-revision = "0002_deliver"
-down_revision = "0001"
+revision = "0003_deliver"
+down_revision = "0002_daemon_lease"
 branch_labels = None
 depends_on = None
 
