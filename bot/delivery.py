@@ -34,7 +34,7 @@ from telegram.error import ChatMigrated, NetworkError, TelegramError
 
 from bot.delivery_actions import Action, DeliveryError, action_for, halve, retry_delay
 from bot.prepare import ChatView, DigestMaker, daily_key, next_due, window_start
-from bot.ratelimit import FloodLimiter, RetryTooLong
+from bot.ratelimit import FloodLimiter, RetryTooLong, until_recorded
 from bot.render import plain_text
 from crawler.config import Settings
 from crawler.storage import Chat, Store, utcnow
@@ -369,12 +369,14 @@ class Deliverer:
                     "delivery %d: lease lost before part %d; left to its holder", delivery_id, index
                 )
                 return "busy"
-            try:
-                ids = await self._send_text(target, str(parts[index]), html_mode=True)
-            except DeliveryError as exc:
-                return await self._failed(target, exc, lease)
-            # ... and "sent part i" right after Telegram's answer, before anything else happens.
-            if not await self._db(deliveries.part_sent, delivery_id, index, ids, lease):
+            async with until_recorded():  # the in-flight slot is held until the part is recorded
+                try:
+                    ids = await self._send_text(target, str(parts[index]), html_mode=True)
+                except DeliveryError as exc:
+                    return await self._failed(target, exc, lease)
+                # ... and "sent part i" right after Telegram's answer, before anything else happens.
+                recorded = await self._db(deliveries.part_sent, delivery_id, index, ids, lease)
+            if not recorded:
                 logger.warning(
                     "delivery %d: part %d sent, but the lease was lost meanwhile", delivery_id, index
                 )

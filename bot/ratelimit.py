@@ -23,7 +23,8 @@ import math
 import time
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -94,6 +95,31 @@ def window_for(rate: float, period: float) -> SlotWindow:
     if rate >= 1:
         return SlotWindow(int(rate), period * int(rate) / rate)
     return SlotWindow(1, period / rate)
+
+
+# Releases of in-flight slots whose message was answered but is not recorded yet (see `until_recorded`).
+_UNRECORDED: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar("unrecorded", default=None)
+
+
+@contextlib.asynccontextmanager
+async def until_recorded() -> AsyncIterator[None]:
+    """Within the block, a message Telegram answered keeps its in-flight slot until the block ends.
+
+    The sender records the message as sent before leaving the block, so requests sent and not yet
+    recorded never outnumber the in-flight window: the bound on what a hard kill can send twice.
+    """
+    token = _UNRECORDED.set([])
+    try:
+        yield
+    finally:
+        await _release_unrecorded()
+        _UNRECORDED.reset(token)
+
+
+async def _release_unrecorded() -> None:
+    pending = _UNRECORDED.get()
+    while pending:
+        await pending.pop()()
 
 
 GLOBAL_FLOOD_CHATS = 3  # 429s for this many chats within a second: Telegram throttles the whole bot
@@ -200,6 +226,15 @@ class FloodLimiter(BaseRateLimiter[int]):
             window = table[key] = window_for(rate, period)
         return window
 
+    def _keep_until_recorded(self, windows: list[SlotWindow]) -> list[SlotWindow]:
+        """The windows to release now; the in-flight slot waits for `until_recorded` when inside one."""
+        pending = _UNRECORDED.get()
+        in_flight = self._in_flight
+        if pending is None or in_flight is None or in_flight not in windows:
+            return windows
+        pending.append(lambda: self._release([in_flight]))
+        return [w for w in windows if w is not in_flight]
+
     def _pause(self, chat_id: int | str | None, seconds: float) -> None:
         """Pause the chat; every chat when the 429s of the last second span several chats."""
         now = self._clock()
@@ -230,10 +265,14 @@ class FloodLimiter(BaseRateLimiter[int]):
         while True:
             await self._sit_out_pause(chat_id if throttled else None)
             if windows:
+                await _release_unrecorded()  # never wait for a slot while holding one (a split part)
                 await self._acquire(windows)
             started = self._clock()
+            answered = False
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
+                answered = True
+                return result
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self._pause(chat_id if throttled else None, seconds)
@@ -250,7 +289,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if windows:
                     self.throttled_requests += 1
                     self.throttled_seconds += self._clock() - started
-                    await self._release(windows)
+                    await self._release(self._keep_until_recorded(windows) if answered else windows)
 
 
 def _chat_key(chat_id: object) -> int | str | None:

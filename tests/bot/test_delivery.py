@@ -309,3 +309,17 @@ async def test_the_broadcast_report_counts_what_telegram_took(
     assert (report.due, report.count("sent"), report.count("failed"), report.count("pending")) == (3, 1, 1, 1)
     assert [m.text for m in api.sent(101)] == ["Maintenance tonight"]
     assert api.sent(102) == [] and api.sent(103) == []
+
+
+async def test_one_send_at_a_time_still_splits_a_part_too_long(
+    api: FakeTelegram, bot_store: Store, tmp_path: Path
+) -> None:
+    api.private_chat(101)
+    pk = subscribe_chat(bot_store, 101)
+    long_part = "\n\n".join(f"<b>Entry {i}</b> " + "x" * 90 for i in range(60))
+    bot_store.deliveries.begin(pk, "daily:x", [long_part, "after"])
+    settings = bot_settings(tmp_path, api.base_url, **{"bot.concurrent_sends": 1})
+    async with idle_bot(settings, bot_store) as app:
+        report = await asyncio.wait_for(deliverer_of(app).deliver_due(), 60)
+    assert report.count("sent") == 1
+    assert len(api.sent(101)) == 3 and api.sent(101)[-1].text == "after"

@@ -29,6 +29,7 @@ async def api() -> AsyncIterator[FakeTelegram]:
     await fake.close()
 
 
+@pytest.mark.timeout(900)  # eleven daemon starts: about a minute and a half, far more on a loaded machine
 async def test_random_sigkills_double_only_what_was_on_the_wire(tmp_path: Path, api: FakeTelegram) -> None:
     store = Store(f"sqlite:///{tmp_path / 'daemon.db'}")
     chat_ids = prepare(store, api, CHATS)

@@ -86,30 +86,36 @@ async def fan_out_with_kills(
     )
     points: list[KillPoint] = []
     loop = asyncio.get_running_loop()
-    for run in range(kills):
-        daemon = await DaemonProcess(env, tmp_path / f"daemon-{run}.log").start()
-        target = len(api.messages) + rng.randint(*every)
-        await wait_until(
-            lambda n=target: len(api.messages) >= n,  # type: ignore[misc]
-            daemon,
-            timeout=60,
-            what=f"before kill {run + 1}",
-        )
-        api.hold_answers()
-        # Every answer given has reached the sender and been recorded: what is left is on the wire.
-        await wait_until(
-            lambda: _settled(api, store), daemon, timeout=30, what=f"settling before kill {run + 1}"
-        )
-        await asyncio.sleep(rng.uniform(0.0, 0.2))
-        await daemon.signal(signal.SIGKILL)
-        await asyncio.sleep(0.1)  # a request already written before the kill is still read and taken
-        held = [(r.chat_id or 0, r.message_id or 0) for r in api.in_flight_sends() if r.message_id]
-        points.append(KillPoint(loop.time(), len(api.messages), held))
+    daemon: DaemonProcess | None = None
+    try:
+        for run in range(kills):
+            daemon = await DaemonProcess(env, tmp_path / f"daemon-{run}.log").start()
+            target = len(api.messages) + rng.randint(*every)
+            await wait_until(
+                lambda n=target: len(api.messages) >= n,  # type: ignore[misc]
+                daemon,
+                timeout=120,
+                what=f"before kill {run + 1}",
+            )
+            api.hold_answers()
+            # Every answer given has reached the sender and been recorded: what is left is on the wire.
+            await wait_until(
+                lambda: _settled(api, store), daemon, timeout=60, what=f"settling before kill {run + 1}"
+            )
+            await asyncio.sleep(rng.uniform(0.0, 0.2))
+            await daemon.signal(signal.SIGKILL)
+            await asyncio.sleep(0.1)  # a request already written before the kill is still read and taken
+            held = [(r.chat_id or 0, r.message_id or 0) for r in api.in_flight_sends() if r.message_id]
+            points.append(KillPoint(loop.time(), len(api.messages), held))
+            api.release_answers()
+        daemon = await DaemonProcess(env, tmp_path / "daemon-last.log").start()
+        total = len(chat_ids)
+        await wait_until(lambda: _all_sent(store, total), daemon, timeout=240, what="for every digest")
+        assert await daemon.signal(signal.SIGTERM) == 0, daemon.tail()
+    finally:
         api.release_answers()
-    last = await DaemonProcess(env, tmp_path / "daemon-last.log").start()
-    total = len(chat_ids)
-    await wait_until(lambda: _all_sent(store, total), last, timeout=120, what="for every digest")
-    assert await last.signal(signal.SIGTERM) == 0, last.tail()
+        if daemon is not None and daemon.process is not None and daemon.process.returncode is None:
+            await daemon.kill()  # a failed run leaves no daemon behind
     return points
 
 
