@@ -243,7 +243,7 @@ def wait_for_running_run(settings: Settings, timeout: float = 60.0) -> int:
     """The id of the newest running crawl, waiting up to `timeout` seconds for one to start."""
     import time
 
-    store = open_store(settings, existing=True)
+    store = open_store(settings)  # a worker may start before the crawl it joins creates the database
     try:
         deadline = time.monotonic() + timeout
         while True:
