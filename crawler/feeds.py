@@ -107,9 +107,12 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
     if looks_like_json(body) or "json" in content_type.lower():
         return parse_json_feed(body, base_url)
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except (UnicodeError, ValueError, LookupError) as exc:  # feedparser trips on a garbled encoding name
+        raise CrawlFailure("malformed_feed", f"the feed's declared encoding cannot be used: {exc}") from None
     entries = []
     for item in parsed.entries:
         link = (

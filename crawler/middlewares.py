@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -75,8 +76,8 @@ class FetchPolicyMiddleware:
 
     @staticmethod
     def _resolver() -> GuardedResolver | None:
-        from twisted.internet import reactor
-
+        # The installed reactor's resolver; importing twisted.internet.reactor would install one.
+        reactor = sys.modules.get("twisted.internet.reactor")
         resolver = getattr(reactor, "nameResolver", None)
         return resolver if isinstance(resolver, GuardedResolver) else None
 

@@ -132,6 +132,8 @@ def _parse_any(body: bytes, content_type: str = "") -> None:
     st.one_of(mutated(RSS), mutated(ATOM), mutated(JSON_FEED)), st.sampled_from(["", "application/rss+xml"])
 )
 @example(RSS, "")
+@example(RSS.replace(b'encoding="', b'encoding="\x80'), "")  # found by this test: feedparser raised
+@example(RSS.replace(b'encoding="', b'encoding="\x00'), "")
 @example(b"<rss><channel><item><link>" + b"<b>" * 5000, "")
 def test_a_mutated_feed_parses_or_fails_with_a_reason(body: bytes, content_type: str) -> None:
     _parse_any(body, content_type)
