@@ -124,7 +124,7 @@ def _run_child(*args: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
-        timeout=600,
+        timeout=1800,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
