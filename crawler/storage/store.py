@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -104,6 +104,12 @@ def migrate(engine: Engine) -> None:
             if current == head:
                 return
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two processes opening a new database at once: the second waits, then finds it migrated.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7120502)"))
+                current = MigrationContext.configure(connection).get_current_revision()
+                if current == head:
+                    return
             config.attributes["connection"] = connection
             logger.info("migrating database %s from %s to %s", safe_url(str(engine.url)), current, head)
             command.upgrade(config, "head")
