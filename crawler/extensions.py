@@ -133,7 +133,7 @@ class CrawlRecorder:
         self._count(articles_failed=1)
 
     def page_skipped(self, **_: Any) -> None:
-        self._count(articles_duplicate=1)
+        self._count(articles_seen=1)
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, ArticleItem):
@@ -146,7 +146,7 @@ class CrawlRecorder:
 
     def item_dropped(self, item: Any, exception: DropItem, **_: Any) -> None:
         # Our pipelines drop only items whose URL turned out to be stored already.
-        self._count(articles_duplicate=1)
+        self._count(articles_seen=1)
 
     def item_error(self, item: Any, failure: Failure, **_: Any) -> None:
         diagnosis = diagnose(failure)

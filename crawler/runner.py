@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from scrapy import signals
@@ -57,7 +58,8 @@ class Progress:
     sources_done: int = 0
     sources_failed: int = 0
     new: int = 0
-    duplicate: int = 0
+    duplicate: int = 0  # stored, a copy of another article
+    seen: int = 0  # a link to an article stored already: not stored again
     irrelevant: int = 0
     failed: int = 0
     last_events: list[str] = field(default_factory=list)
@@ -109,7 +111,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         changed()
 
     def page_skipped(**_: Any) -> None:
-        progress.duplicate += 1
+        progress.seen += 1
         changed()
 
     def item_scraped(item: Any, **_: Any) -> None:
@@ -118,7 +120,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
             changed()
 
     def item_dropped(**_: Any) -> None:
-        progress.duplicate += 1
+        progress.seen += 1
         changed()
 
     for handler, signal in (
@@ -130,6 +132,46 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         (item_dropped, signals.item_dropped),
     ):
         crawler.signals.connect(handler, signal=signal, weak=False)
+
+
+def _chain(crawls: Sequence[Callable[[], Any]]) -> None:
+    """Start each crawl when the one before it has finished (CrawlerProcess waits for all of them)."""
+    if not crawls:
+        return
+    first, rest = crawls[0], crawls[1:]
+
+    def next_one(result: Any) -> Any:
+        _chain(rest)
+        return result
+
+    first().addBoth(next_one)
+
+
+def _start_crawls(
+    process: CrawlerProcess,
+    groups: dict[type, list[SourceSpec]],
+    settings: Settings,
+    progress: Progress,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    """One crawler per spider class; all at once, or one after another with one request in flight."""
+    crawls = []
+    for spider_cls, group in groups.items():
+        crawler = process.create_crawler(spider_cls)
+        _connect_progress(crawler, progress, on_progress)
+        kwargs = {
+            "sources": group,
+            "max_items": settings.crawl.max_items_per_source,
+            "max_age_days": settings.crawl.max_age_days,
+            "extract_processes": settings.crawl.extract_processes,
+        }
+        crawls.append(partial(process.crawl, crawler, **kwargs))
+    if settings.crawl.concurrent_requests == 1 and not settings.redis_url:
+        # One request in flight means one spider at a time too: the crawl is then repeatable.
+        _chain(crawls)
+    else:
+        for start in crawls:
+            start()
 
 
 def run_crawl(
@@ -179,16 +221,7 @@ def run_crawl(
             groups = {cls: [] for cls in dict.fromkeys(SPIDER_FOR_KIND.values())}
         for spec in registered:
             groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
-        for spider_cls, group in groups.items():
-            crawler = process.create_crawler(spider_cls)
-            _connect_progress(crawler, progress, on_progress)
-            process.crawl(
-                crawler,
-                sources=group,
-                max_items=settings.crawl.max_items_per_source,
-                max_age_days=settings.crawl.max_age_days,
-                extract_processes=settings.crawl.extract_processes,
-            )
+        _start_crawls(process, groups, settings, progress, on_progress)
         process.start()
     except KeyboardInterrupt:
         status, error = "interrupted", "stopped by the user"
