@@ -259,6 +259,16 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+def fill(template: str, **values: Any) -> str:
+    """A template filled as it is, `{n:one|many}` plurals included (for wording kept outside TEMPLATES)."""
+    return _FORMATTER.format(template, **values)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 failure`, `2 failures`."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def normalize_lang(lang: str | None, default: str = "en") -> str:
     """`zh` or `en` from a chat setting or a Telegram language code (`zh-hans`, `en-US`)."""
     code = (lang or "").lower().split("-")[0].split("_")[0]

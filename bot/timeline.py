@@ -113,8 +113,10 @@ def build_timeline(
     claim_rows = list(claim_days)
     coverage_rows = list(coverage_days)
     weights: Counter[date] = Counter()
-    for row in [*claim_rows, *coverage_rows]:
-        weights[row.day] += row.articles
+    for claim_row in claim_rows:
+        weights[claim_row.day] += claim_row.articles
+    for coverage_row in coverage_rows:
+        weights[coverage_row.day] += coverage_row.articles
     days = _span(weights, max_days)
     index = {day: i for i, day in enumerate(days)}
     counts: dict[str, dict[str, list[int]]] = {}
