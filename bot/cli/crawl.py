@@ -81,11 +81,11 @@ def live_progress(console: Console) -> Iterator[tuple[Progress, Any]]:
 
 # The words for a crawl's counts, the same in the crawl table, the demo's summary and the copies table.
 COUNT_MEANINGS = (
-    ("pages", "every HTTP answer: feeds, sitemaps, listings, articles, redirects, robots.txt"),
+    ("pages", "every HTTP answer (feeds, listings, articles, redirects, robots.txt)"),
     ("new", "articles stored, about the watched topics"),
-    ("copies", "articles stored as a copy of another (same or near-identical text, or a translation)"),
-    ("off-topic", "articles stored with the reason they are not about the watched topics"),
-    ("seen before", "links to an article stored already: not fetched or not stored again"),
+    ("copies", "articles stored as a copy of another (same text, near-same, translation)"),
+    ("off-topic", "articles stored with the reason they are off the watched topics"),
+    ("seen before", "links to an article stored already, not stored again"),
     ("failed", "article pages that could not be fetched or read (see Failures)"),
 )
 
@@ -93,16 +93,14 @@ COUNT_MEANINGS = (
 def print_summary(console: Console, summary: CrawlSummary) -> None:
     """The end-of-crawl summary table, and the failures with their reasons."""
     counts = summary.counts
-    table = Table(title=f"Crawl run #{summary.run_id}: {summary.status}", show_header=True)
-    table.add_column("sources", justify="right")
-    table.add_column("sources failed", justify="right")
-    table.add_column("unchanged", justify="right")
+    title = (
+        f"Crawl run #{summary.run_id}: {summary.status}, {counts['sources_done']}/{counts['sources_total']} "
+        f"sources ({counts['sources_failed']} failed, {counts['sources_not_modified']} unchanged)"
+    )
+    table = Table(title=title, show_header=True)
     for word, _ in COUNT_MEANINGS:
-        table.add_column(word, justify="right")
+        table.add_column(word, justify="right", min_width=max(len(part) for part in word.split()))
     table.add_row(
-        f"{counts['sources_done']}/{counts['sources_total']}",
-        str(counts["sources_failed"]),
-        str(counts["sources_not_modified"]),
         str(counts["pages_fetched"]),
         str(counts["articles_new"]),
         str(counts["articles_duplicate"]),
@@ -110,9 +108,9 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
         str(counts["articles_seen"]),
         str(counts["articles_failed"]),
     )
-    table.caption = "\n".join(f"{word}: {meaning}" for word, meaning in COUNT_MEANINGS)
-    table.caption_justify = "left"
     console.print(table)
+    for word, meaning in COUNT_MEANINGS:
+        console.print(f"  [bold]{word}[/]: {meaning}", style="dim", highlight=False)
     if summary.errors:
         errors = Table(title="Failures", show_header=True)
         for column in ("scope", "reason", "url", "detail"):

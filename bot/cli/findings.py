@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import open_store
+from bot.cli.crawl import COUNT_MEANINGS
 from bot.prepare import claims_timeline, preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
@@ -28,6 +29,7 @@ def story_table(records: list[dict[str, Any]], limit: int = 25) -> Table:
         if record["relevant"] and record["story"] is not None:
             stories[record["story"]].append(record)
     table = Table(title=f"Stories ({len(stories)})", show_header=True, expand=True)
+    table.caption = "articles: on the story, about the watched topics; copies: of them, copies of another"
     table.add_column("story", ratio=5, overflow="fold")
     table.add_column("articles", justify="right")
     table.add_column("copies", justify="right")
@@ -45,7 +47,7 @@ def story_table(records: list[dict[str, Any]], limit: int = 25) -> Table:
             "/".join(sorted({r["lang"] for r in group})),
         )
     if len(ranked) > limit:
-        table.caption = f"{len(ranked) - limit} smaller stories not shown"
+        table.caption = f"{len(ranked) - limit} smaller stories not shown. {table.caption}"
     return table
 
 
@@ -54,9 +56,7 @@ def duplicate_table(records: list[dict[str, Any]], limit: int = 20) -> Table:
     by_url = {r["url"]: r for r in records}
     copies = [r for r in records if r["duplicate_of"]]
     table = Table(title=f"Copies ({len(copies)})", show_header=True, expand=True)
-    table.caption = (
-        "copies: articles stored as a copy of another (same or near-identical text, or a translation)"
-    )
+    table.caption = f"copies: {dict(COUNT_MEANINGS)['copies']}"
     if len(copies) > limit:
         table.caption = f"{len(copies) - limit} more not shown. " + table.caption
     table.add_column("copy", ratio=3, overflow="fold")

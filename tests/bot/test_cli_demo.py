@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-repeat")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-repeat"), pytest.mark.timeout(1200)]
 
 PORT = re.compile(r"127\.0\.0\.1:\d+")
 WINDOW = re.compile(r"^.* – .* \((UTC|[A-Za-z_]+/[A-Za-z_]+)\)$", re.M)
