@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.digest import ClaimWording
 from bot.i18n import t
 from bot.render import quote, split_messages, unstopped
-from bot.timeline import SPARK_COLUMNS, Timeline, claim_sparkline, days_per_column
+from bot.timeline import SPARK_COLUMNS, Timeline, bucketed, claim_sparkline, days_per_column, sparkline
 from bot.timeline_svg import day_label
 
 EVIDENCE_CHARS = 300
@@ -45,6 +45,17 @@ def legend(timeline: Timeline, lang: str, columns: int = SPARK_COLUMNS) -> str:
     return t(lang, "claims_legend", n=days_per_column(len(timeline.days), columns), first=first, last=last)
 
 
+def coverage_line(timeline: Timeline, lang: str, columns: int = SPARK_COLUMNS) -> str:
+    """Relevant articles per day in each language, as sparklines on one scale (empty without days)."""
+    if timeline.empty or not timeline.coverage:
+        return ""
+    series = {lg: bucketed(values, columns) for lg, values in timeline.coverage.items()}
+    top = max(v for values in series.values() for v in values)
+    names = {"en": t(lang, "lang_name_en"), "zh": t(lang, "lang_name_zh")}
+    sparks = "  ".join(f"{names.get(lg, lg)} {sparkline(values, top)}" for lg, values in series.items())
+    return t(lang, "claims_coverage", sparks=sparks)
+
+
 def claims_messages(
     tallies: Sequence[Tally], wording: Mapping[str, ClaimWording], timeline: Timeline, lang: str
 ) -> list[str]:
@@ -53,8 +64,7 @@ def claims_messages(
         return [t(lang, "claims_none")]
     order = {claim_id: i for i, claim_id in enumerate(wording)}
     head = t(lang, "claims_title")
-    if not timeline.empty:
-        head += "\n" + legend(timeline, lang)
+    head = "\n".join(line for line in (head, legend(timeline, lang), coverage_line(timeline, lang)) if line)
     blocks = [head]
     for tally in sorted(tallies, key=lambda x: (order.get(x.claim_id, len(order)), x.claim_id)):
         text = wording[tally.claim_id].text(lang) if tally.claim_id in wording else tally.claim_id

@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.claims_text import legend
+from bot.claims_text import coverage_line, legend
 from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
 from bot.digest import ClaimWording
@@ -368,4 +368,5 @@ def claims_tracker(
         for r, spark in records
     ]  # fmt: skip
     columns = ["claim", "supports", "disputes", "mentions", "per day", "latest dispute"]
-    _print_table(f"Claims tracker (per day: {legend(everything, 'en') or 'no articles yet'})", columns, rows)
+    per_day = f"{legend(everything, 'en')}\n{coverage_line(everything, 'en')}" if not everything.empty else ""
+    _print_table(f"Claims tracker\n{per_day}".strip(), columns, rows)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from bot.claims_text import claims_messages
 from bot.digest import ClaimWording, compose_digest
 from bot.render import render_page, render_timeline_page
 from bot.timeline import bucketed, build_timeline, claim_sparkline, sparkline
 from bot.timeline_svg import BAR_DOWN, BAR_UP, COLOURS, day_label, timeline_svg
+from crawler.storage import Store
 from crawler.storage.claims import ClaimDay, CoverageDay
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -66,6 +69,36 @@ def test_sparklines() -> None:
     supports, disputes = claim_sparkline(cost)
     assert len(supports) == len(disputes) == 10
     assert disputes[3] == "█" and supports[0] == "▅"  # one scale for both: 2 of 4
+
+
+def test_claims_reply_and_storage_per_day(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path / 'timeline.db'}") as store:
+        for number, (lang, stance, relevant, copy_of) in enumerate(
+            [("en", "supports", True, None), ("zh", "disputes", True, None), ("en", "supports", True, 1),
+             ("en", "disputes", False, None)], start=1,
+        ):  # fmt: skip
+            store.articles.add(
+                {"url": f"https://n.example/{number}", "canonical_url": f"https://n.example/{number}",
+                 "title": f"t{number}", "text": "x", "lang": lang, "content_hash": f"h{number}",
+                 "relevant": relevant, "duplicate_of_id": copy_of,
+                 "published_at": datetime(2025, 1, 20 + number, 23, tzinfo=UTC)},
+                claims=[{"seed": "s", "id": "cost", "stance": stance, "score": 0.9, "evidence": "e"}],
+            )  # fmt: skip
+        per_day, cover = store.claims.per_day(), store.claims.coverage_per_day()
+        tallies = store.claims.tracker()
+    # Copies and off-topic articles do not count for a claim; copies do count as coverage.
+    assert [(r.claim_id, r.stance, r.day, r.articles) for r in per_day] == [
+        ("cost", "supports", date(2025, 1, 21), 1),
+        ("cost", "disputes", date(2025, 1, 22), 1),
+    ]
+    assert [(c.day, c.lang, c.articles) for c in cover] == [
+        (date(2025, 1, 21), "en", 1), (date(2025, 1, 22), "zh", 1), (date(2025, 1, 23), "en", 1),
+    ]  # fmt: skip
+    timeline = build_timeline(per_day, cover, ["cost"])
+    [message] = claims_messages(tallies, WORDING, timeline, "en")
+    assert "one mark per day, 21 Jan – 23 Jan" in message
+    assert "Relevant articles per day: English █▁█  Chinese ▁█▁" in message
+    assert "R1 cost under US$6 million to train: 1 / 1 / 0\n   ✔ █▁▁ ❗ ▁█▁" in message
 
 
 def test_svg_is_well_formed_labelled_in_the_readers_language_and_scaled() -> None:
