@@ -38,6 +38,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.alerts import Alerter
+from bot.i18n import plural
 from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from bot.telegram_bot import build_application, deliverer_of
@@ -385,7 +386,7 @@ class Daemon:
             run = await asyncio.to_thread(self.store.runs.get, run_id)
             if run is not None:
                 return (
-                    f"{outcome.summary()}: {run.articles_new} new articles, "
+                    f"{outcome.summary()}: {plural(run.articles_new, 'new article', 'new articles')}, "
                     f"{run.sources_failed} of {run.sources_total} sources failed"
                 )
         return outcome.summary()
