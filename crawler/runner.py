@@ -14,7 +14,6 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from scrapy import signals
@@ -134,17 +133,19 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         crawler.signals.connect(handler, signal=signal, weak=False)
 
 
-def _chain(crawls: Sequence[Callable[[], Any]]) -> None:
-    """Start each crawl when the one before it has finished (CrawlerProcess waits for all of them)."""
+def _chain(process: CrawlerProcess, crawls: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+    """Start each crawl when the one before it has finished (CrawlerProcess waits for all of them);
+    none after one that was shut down (Ctrl-C, SIGTERM)."""
     if not crawls:
         return
-    first, rest = crawls[0], crawls[1:]
+    (crawler, kwargs), rest = crawls[0], crawls[1:]
 
     def next_one(result: Any) -> Any:
-        _chain(rest)
+        if crawler.stats.get_value("finish_reason") != "shutdown":
+            _chain(process, rest)
         return result
 
-    first().addBoth(next_one)
+    process.crawl(crawler, **kwargs).addBoth(next_one)
 
 
 def _start_crawls(
@@ -159,19 +160,19 @@ def _start_crawls(
     for spider_cls, group in groups.items():
         crawler = process.create_crawler(spider_cls)
         _connect_progress(crawler, progress, on_progress)
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "sources": group,
             "max_items": settings.crawl.max_items_per_source,
             "max_age_days": settings.crawl.max_age_days,
             "extract_processes": settings.crawl.extract_processes,
         }
-        crawls.append(partial(process.crawl, crawler, **kwargs))
+        crawls.append((crawler, kwargs))
     if settings.crawl.concurrent_requests == 1 and not settings.redis_url:
         # One request in flight means one spider at a time too: the crawl is then repeatable.
-        _chain(crawls)
+        _chain(process, crawls)
     else:
-        for start in crawls:
-            start()
+        for crawler, kwargs in crawls:
+            process.crawl(crawler, **kwargs)
 
 
 def run_crawl(

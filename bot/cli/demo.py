@@ -27,6 +27,7 @@ DEMO_OVERRIDES: dict[str, Any] = {
     "crawl.autothrottle": False,
     "crawl.concurrent_requests": 1,
     "crawl.concurrent_per_domain": 1,
+    "crawl.extract_processes": 0,  # one page at a time: a pool of extracting processes would only wait
     "crawl.download_timeout": 5,
     "crawl.retry_times": 1,
     "crawl.retry_backoff": 0.2,
