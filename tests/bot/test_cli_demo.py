@@ -19,7 +19,7 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-repeat"), pytest.mark.timeout(1200)]
 
 PORT = re.compile(r"127\.0\.0\.1:\d+")
-WINDOW = re.compile(r"^.* – .*[(（](UTC|[A-Za-z_]+/[A-Za-z_]+)[)）]$", re.M)  # the digest's window
+WINDOW = re.compile(r"[^<>\n]*? – [^<>\n]*?[(（](?:UTC|[A-Za-z_]+/[A-Za-z_]+)[)）]")  # the digest's window
 
 
 def seedwatch(*args: str, cwd: Path) -> str:
