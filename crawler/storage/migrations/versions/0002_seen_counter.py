@@ -16,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("articles_seen", sa.Integer(), nullable=False, server_default="0"))
+    # A plain ADD COLUMN (SQLite and PostgreSQL both have it): no table copy.
+    op.add_column("crawl_runs", sa.Column("articles_seen", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
