@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -94,6 +95,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x5EED_0001  # the PostgreSQL advisory lock taken while migrating
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; a no-op when it is there already."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -104,6 +108,13 @@ def migrate(engine: Engine) -> None:
             if current == head:
                 return
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes starting at once on a new database (a crawl and its workers) migrate one at a
+                # time: the lock is held until this transaction (DDL included) commits.
+                connection.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                current = MigrationContext.configure(connection).get_current_revision()
+                if current == head:
+                    return
             config.attributes["connection"] = connection
             logger.info("migrating database %s from %s to %s", safe_url(str(engine.url)), current, head)
             command.upgrade(config, "head")
