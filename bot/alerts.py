@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.i18n import plural
 from bot.supervise import CrawlOutcome
 from crawler.config import Settings
 from crawler.schedule import SourceState, backoff_factor
@@ -46,7 +47,8 @@ def plan_notices(
         if state.consecutive_failures >= failure_after:
             factor = backoff_factor(state.consecutive_failures, max_factor)
             plan.open[failing] = (
-                f"⚠️ Source failing: {name} ({state.url}), {state.consecutive_failures} failures in a row; "
+                f"⚠️ Source failing: {name} ({state.url}), "
+                f"{plural(state.consecutive_failures, 'failure', 'failures')} in a row; "
                 f"last error: {(state.last_error or 'unknown')[:300]}. It is now crawled every "
                 f"{factor}× its interval until it answers again."
             )
@@ -55,7 +57,7 @@ def plan_notices(
         if state.empty_runs >= empty_after:
             plan.open[empty] = (
                 f"⚠️ Source yields nothing: {name} ({state.url}) answered but gave no articles in "
-                f"{state.empty_runs} runs in a row. A broken selector or a changed site?"
+                f"{plural(state.empty_runs, 'run', 'runs')} in a row. A broken selector or a changed site?"
             )
         elif state.empty_runs == 0 and state.consecutive_failures == 0:
             plan.resolve[empty] = f"✅ Source yields articles again: {name}."

@@ -46,6 +46,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.alerts import Alerter
 from bot.application import build_application, deliverer_of
+from bot.i18n import plural
 from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from crawler.config import Settings
@@ -403,7 +404,7 @@ class Daemon:
             run = await asyncio.to_thread(self.store.runs.get, run_id)
             if run is not None:
                 return (
-                    f"{outcome.summary()}: {run.articles_new} new articles, "
+                    f"{outcome.summary()}: {plural(run.articles_new, 'new article', 'new articles')}, "
                     f"{run.sources_failed} of {run.sources_total} sources failed"
                 )
         return outcome.summary()

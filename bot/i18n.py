@@ -9,6 +9,7 @@ themselves. A key with `_one` beside it is used when `n == 1` (English plurals).
 from __future__ import annotations
 
 import html
+import string
 from typing import Any
 
 LANGS = ("en", "zh")
@@ -18,8 +19,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         # The digest.
         "digest_title": "seedwatch digest",
         "window": "{start} – {end} ({tz})",
-        "summary": "{stories} stories from {articles} articles",
-        "summary_one": "1 story from {articles} articles",
+        "summary": "{stories:story|stories} from {articles:article|articles}",
         "others": "+{n} other outlets: {names}",
         "others_one": "+1 other outlet: {names}",
         "others_more": "and {n} more",
@@ -31,7 +31,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "supports": "Newly supported",
         "claim_more": "+{n} more articles",
         "claim_more_one": "+1 more article",
-        "left_out": "Left out: {dups} duplicates, {irrelevant} irrelevant",
+        "left_out": "Left out: {dups:more article|more articles} on stories already listed, "
+        "{irrelevant} off-topic",
         "left_out_filtered": ", {n} by your filters",
         "more_stories": "{n} more stories not shown.",
         "more_stories_one": "1 more story not shown.",
@@ -39,6 +40,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "more_claims_one": "1 more claim in the claims tracker (/claims).",
         "empty": "Nothing new since {since}.",
         "untitled": "(untitled)",
+        # The claims timeline.
+        "timeline_title": "The seed's claims in the coverage, day by day",
+        "timeline_coverage": "Relevant articles per day",
+        "timeline_claims": "Articles per day on each claim",
+        "stance_supports": "supports",
+        "stance_disputes": "disputes",
+        "stance_mentions": "mentions",
         # The bot.
         # The bot's commands: `cmd_` is the menu entry (setMyCommands), `help_` the line in /help.
         "help_intro": "<b>seedwatch</b> follows the coverage of a seed article and sends a daily digest of "
@@ -112,13 +120,17 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "status_system": "\n\n<b>seedwatch</b>\nArticles: {articles} ({relevant} relevant)\n"
         "Subscribed chats: {subscribers}\nDigests sent today: {sent_today}\nDeliveries pending: {pending}",
         "claims_title": "<b>Claims tracker</b> (supports / disputes / mentions)",
+        "claims_legend": "✔ supports and ❗ disputes, one mark per {n} days, {first} – {last}",
+        "claims_legend_one": "✔ supports and ❗ disputes, one mark per day, {first} – {last}",
         "claims_line": "{text}: {supports} / {disputes} / {mentions}",
-        "claims_latest": '   latest dispute: <i>“{evidence}”</i> — <a href="{url}">{outlet}</a>',
+        "claims_spark": "   ✔ {supports} ❗ {disputes}",
+        "claims_coverage": "Relevant articles per day: {sparks}",
+        "claims_latest": '   latest dispute: <i>{evidence}</i> — <a href="{url}">{outlet}</a>',
         "claims_none": "No article addresses the seed's claims yet.",
         "sources_title": "<b>Sources</b>",
         "source_ok": "✅ {name}: last success {when}",
-        "source_failing": "⚠️ {name}: {failures} failures in a row, last error: {error}",
-        "source_empty": "⚠️ {name}: nothing new for {runs} runs",
+        "source_failing": "⚠️ {name}: {failures:failure|failures} in a row, last error: {error}",
+        "source_empty": "⚠️ {name}: nothing new for {runs:run|runs}",
         "source_never": "▫️ {name}: not crawled yet",
         "sources_none": "No sources registered yet.",
         "crawl_started": "Crawl started.",
@@ -140,7 +152,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "source_error": "The sources cannot be changed now: {reason}",
         "removesource_unknown": "{url} is not a source; /sources lists them.",
         "removesource_done": "Removed {name} ({url}): it is no longer crawled.",
-        "broadcast_done": "Broadcast queued for {n} chats: {sent} sent, {failed} failed.",
+        "broadcast_done": "Broadcast queued for {n:chat|chats}: {sent} sent, {failed} failed.",
         "channel_usage": "Send /channel @name (or forward me a post from the channel) in our private chat. "
         "I must be an admin of the channel allowed to post.",
         "channel_not_found": "I can't see the channel {name}. Add me to it as an admin first.",
@@ -169,7 +181,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "disputes": "被质疑",
         "supports": "新获支持",
         "claim_more": "另有 {n} 篇",
-        "left_out": "已略去：重复 {dups} 篇，无关 {irrelevant} 篇",
+        "left_out": "已略去：已列事件的其他文章 {dups} 篇，无关 {irrelevant} 篇",
         "left_out_filtered": "，按筛选条件 {n} 篇",
         "more_stories": "另有 {n} 个事件未列出。",
         "more_claims": "论断追踪（/claims）中还有 {n} 条论断。",
@@ -205,6 +217,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "help_crawl": "/crawl — 立即抓取全部信息源",
         "help_stats": "/stats — 文章、聊天和今日推送的统计",
         "help_broadcast": "/broadcast 内容 — 向所有订阅的聊天发送一条消息",
+        "timeline_title": "报道对种子文章论断的逐日态度",
+        "timeline_coverage": "每日相关文章数",
+        "timeline_claims": "每条论断的每日文章数",
+        "stance_supports": "支持",
+        "stance_disputes": "质疑",
+        "stance_mentions": "提及",
         "start": "你好！我每天推送种子文章相关报道的摘要。\n"
         "发送 /subscribe 每天 {time}（{timezone}）接收，或发送 /digest 立即查看。",
         "subscribed": "已订阅：每天 {time}（{timezone}）推送摘要。话题：{topics}。",
@@ -241,8 +259,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "status_system": "\n\n<b>seedwatch</b>\n文章：{articles}（相关 {relevant}）\n"
         "订阅的聊天：{subscribers}\n今日已发摘要：{sent_today}\n待发送：{pending}",
         "claims_title": "<b>论断追踪</b>（支持 / 质疑 / 提及）",
+        "claims_legend": "✔ 支持，❗ 质疑，每格 {n} 天，{first} – {last}",
+        "claims_legend_one": "✔ 支持，❗ 质疑，每格 1 天，{first} – {last}",
         "claims_line": "{text}：{supports} / {disputes} / {mentions}",
-        "claims_latest": '   最新质疑：<i>“{evidence}”</i> — <a href="{url}">{outlet}</a>',
+        "claims_spark": "   ✔ {supports} ❗ {disputes}",
+        "claims_coverage": "每日相关文章：{sparks}",
+        "claims_latest": '   最新质疑：<i>{evidence}</i> — <a href="{url}">{outlet}</a>',
         "claims_none": "还没有文章涉及种子文章的论断。",
         "sources_title": "<b>信息源</b>",
         "source_ok": "✅ {name}：最近成功 {when}",
@@ -288,6 +310,29 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 
+class _Formatter(string.Formatter):
+    """`{n:story|stories}` writes `1 story` or `2 stories`: English plurals beside their number."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value} {one if value == 1 else many}"
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def fill(template: str, **values: Any) -> str:
+    """A template filled as it is, `{n:one|many}` plurals included (for wording kept outside TEMPLATES)."""
+    return _FORMATTER.format(template, **values)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 failure`, `2 failures`."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def normalize_lang(lang: str | None, default: str = "en") -> str:
     """`zh` or `en` from a chat setting or a Telegram language code (`zh-hans`, `en-US`)."""
     code = (lang or "").lower().split("-")[0].split("_")[0]
@@ -304,7 +349,7 @@ def _template(lang: str, key: str, n: int | None) -> str:
 def phrase(lang: str, key: str, **values: Any) -> str:
     """A template filled with values as they are (for plain text, or values escaped by the caller)."""
     count = values.get("n") if isinstance(values.get("n"), int) else None
-    return _template(lang, key, count).format(**values)
+    return _FORMATTER.format(_template(lang, key, count), **values)
 
 
 def t(lang: str, key: str, **values: Any) -> str:
@@ -313,4 +358,4 @@ def t(lang: str, key: str, **values: Any) -> str:
     escaped = {
         k: v if isinstance(v, int | float) else html.escape(str(v), quote=True) for k, v in values.items()
     }
-    return _template(lang, key, count).format(**escaped)
+    return _FORMATTER.format(_template(lang, key, count), **escaped)

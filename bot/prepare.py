@@ -7,7 +7,7 @@ The glue between `crawler.storage` (which loads plain dataclasses) and the pure 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
 from bot.i18n import normalize_lang
 from bot.render import render_digest
+from bot.timeline import Timeline, build_timeline
 from crawler.config import Settings
 from crawler.storage import Chat, Store
 
@@ -157,6 +158,11 @@ class DigestMaker:
         self._articles.clear()
         self._supported.clear()
         self._parts.clear()
+
+
+def claims_timeline(store: Store, claim_order: Iterable[str] = ()) -> Timeline:
+    """The claims timeline of everything stored, claims in `claim_order` (e.g. a `load_wording` result)."""
+    return build_timeline(store.claims.per_day(), store.claims.coverage_per_day(), list(claim_order))
 
 
 def window_start(chat: Chat, end: datetime) -> datetime:

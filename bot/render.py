@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from bot.digest import ClaimUpdate, Digest, StoryEntry, display_width
+from bot.digest import ClaimUpdate, ClaimWording, Digest, StoryEntry, display_width
 from bot.i18n import phrase
+from bot.timeline import Timeline
+from bot.timeline_svg import timeline_svg
 from crawler.judge.text import cjk_ratio
 
 TELEGRAM_LIMIT = 4096
@@ -29,6 +31,7 @@ OUTLET_CHARS = 80
 OTHER_NAMES = 8
 ENTRY_CLAIMS = 2
 
+STOPS = ".;:,。；：，"
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -98,9 +101,16 @@ def _header(digest: Digest, lang: str, zone: tzinfo) -> Block:
     return ((Span("📰 "), Span(phrase(lang, "digest_title"), "b")), (Span(window, "i"),), (Span(summary),))
 
 
+def unstopped(text: str) -> str:
+    """A sentence without its closing stop, to sit inside a list or before a colon."""
+    return text.rstrip().rstrip(STOPS).rstrip()
+
+
 def _claim_names(digest: Digest, ids: Sequence[str], lang: str) -> str:
-    names = [clip(digest.claim_text(i, lang), 80) for i in ids[:ENTRY_CLAIMS]]
+    names = [clip(unstopped(digest.claim_text(i, lang)), 80) for i in ids[:ENTRY_CLAIMS]]
     extra = len(ids) - len(names)
+    if lang == "zh":
+        return "；".join(names) + (f"（另 {extra} 条）" if extra > 0 else "")
     return "; ".join(names) + (f" (+{extra})" if extra > 0 else "")
 
 
@@ -263,7 +273,8 @@ PAGE_STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;max-width:46rem;
 margin:2rem auto;padding:0 1rem;color:#1d1d1f;background:#fff}
 section{margin:0 0 1.4rem}section p{margin:.15rem 0}a{color:#0a58ca}
-.meta{color:#6b6b6b;font-size:.9rem}h1{font-size:1.5rem;margin:0}
+.meta{color:#6b6b6b;font-size:.9rem}h1{font-size:1.5rem;margin:0}h2{font-size:1.15rem;margin:0 0 .4rem}
+svg.timeline{display:block;height:auto;margin:.4rem 0}
 @media (prefers-color-scheme:dark){body{background:#161616;color:#e8e8e8}a{color:#7ab7ff}.meta{color:#a0a0a0}}
 """
 
@@ -280,8 +291,34 @@ def _page_span(span: Span) -> str:
     return "" if span.style == "url" else text
 
 
-def render_page(digest: Digest, lang: str, zone: tzinfo) -> str:
-    """The digest as a self-contained HTML page: no scripts, no external files."""
+def _timeline_section(timeline: Timeline | None, lang: str, wording: Mapping[str, ClaimWording]) -> str:
+    svg = timeline_svg(timeline, lang, wording) if timeline is not None else ""
+    if not svg:
+        return ""
+    return f'<section class="timeline"><h2>{html.escape(phrase(lang, "timeline_title"))}</h2>{svg}</section>'
+
+
+def _page(lang: str, title: str, body: str) -> str:
+    return (
+        f'<!doctype html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
+        f"<style>{PAGE_STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def render_timeline_page(timeline: Timeline, lang: str, wording: Mapping[str, ClaimWording]) -> str:
+    """The claims timeline alone as a self-contained HTML page (`seedwatch claims --html`)."""
+    section = (
+        _timeline_section(timeline, lang, wording) or f"<p>{html.escape(phrase(lang, 'claims_none'))}</p>"
+    )
+    return _page(lang, phrase(lang, "timeline_title"), section)
+
+
+def render_page(digest: Digest, lang: str, zone: tzinfo, timeline: Timeline | None = None) -> str:
+    """The digest as a self-contained HTML page: no scripts, no external files.
+
+    With a `timeline`, the claims chart comes before the closing left-out line."""
     blocks = digest_blocks(digest, lang, zone)
     sections = []
     for index, block in enumerate(blocks):
@@ -292,9 +329,7 @@ def render_page(digest: Digest, lang: str, zone: tzinfo) -> str:
                 f'<p class="meta">{ln}</p>' for ln in lines[1:] if ln
             )
         sections.append(f"<section>{paragraphs}</section>")
-    title = html.escape(phrase(lang, "digest_title"))
-    return (
-        f'<!doctype html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>'
-        f"<style>{PAGE_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n"
-    )
+    chart = _timeline_section(timeline, lang, digest.wording)
+    if chart:
+        sections.insert(len(sections) - 1, chart)
+    return _page(lang, phrase(lang, "digest_title"), "\n".join(sections))

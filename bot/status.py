@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.i18n import fill
 from crawler.config import Settings
 from crawler.storage import Store, utcnow
 
@@ -174,14 +175,14 @@ LABELS: dict[str, dict[str, str]] = {
         "daemon_stopped": "Daemon: not running (last seen {when})",
         "daemon_never": "Daemon: never started",
         "last_crawl": "Last crawl: run #{id} {status} ({trigger}), started {when}; sources {done}/{total}, "
-        "{failed} failed; {new} new articles",
+        "{failed} failed; {new:new article|new articles}",
         "last_error": "  error: {error}",
         "last_crawl_none": "Last crawl: none yet",
         "next_crawl": "Next crawl: {when}",
         "sources": "Sources: {n} ({ok} ok, {failing} failing, {empty} yielding nothing, "
         "{never} not crawled yet)",
-        "failing": "  ⚠ {name}: {failures} failures in a row, next try {next}; {error}",
-        "empty": "  ⚠ {name}: answered but nothing in {runs} runs",
+        "failing": "  ⚠ {name}: {failures:failure|failures} in a row, next try {next}; {error}",
+        "empty": "  ⚠ {name}: answered but nothing in {runs:run|runs}",
         "ok": "  ✓ {name}: last success {last}, next {next}",
         "never": "  · {name}: not crawled yet",
         "more": "  … and {n} more",
@@ -260,7 +261,7 @@ def render_status(
     def line(key: str, **values: Any) -> str:
         if as_html:
             values = {k: v if isinstance(v, int) else html.escape(str(v)) for k, v in values.items()}
-        return labels[key].format(**values)
+        return fill(labels[key], **values)
 
     def when(value: datetime | None) -> str:
         return _when(value, report.now, lang, zone)

@@ -53,7 +53,13 @@ class CrawlSettings(_Section):
         description="User-Agent sent with every request; say who you are.",
     )
     obey_robots: bool = Field(True, description="Obey robots.txt.")
-    concurrent_requests: int = Field(16, ge=1, le=512, description="Requests in flight overall.")
+    concurrent_requests: int = Field(
+        16,
+        ge=1,
+        le=512,
+        description="Requests in flight overall; 1 crawls one page (and one spider) at a time, "
+        "in a repeatable order, as the demo does.",
+    )
     concurrent_per_domain: int = Field(2, ge=1, le=64, description="Requests in flight per domain.")
     download_delay: float = Field(0.25, ge=0, description="Seconds between requests to one domain.")
     autothrottle: bool = Field(True, description="Adapt the delay to each site's latency (AutoThrottle).")

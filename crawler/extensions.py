@@ -176,7 +176,7 @@ class CrawlRecorder:
 
     def page_skipped(self, source: SourceSpec | None = None, **_: Any) -> None:
         self._page_ok(source.source_id if source is not None else None)
-        self._count(articles_duplicate=1)
+        self._count(articles_seen=1)
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, ArticleItem):
@@ -193,7 +193,7 @@ class CrawlRecorder:
         # Our pipelines drop only items whose URL turned out to be stored already.
         if isinstance(item, ArticleItem):
             self._page_ok(item.source_id)
-        self._count(articles_duplicate=1)
+        self._count(articles_seen=1)
 
     def item_error(self, item: Any, failure: Failure, **_: Any) -> None:
         diagnosis = diagnose(failure)

@@ -116,7 +116,8 @@ class Progress:
     sources_done: int = 0
     sources_failed: int = 0
     new: int = 0
-    duplicate: int = 0
+    duplicate: int = 0  # stored, a copy of another article
+    seen: int = 0  # a link to an article stored already: not stored again
     irrelevant: int = 0
     failed: int = 0
     last_events: list[str] = field(default_factory=list)
@@ -170,7 +171,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         changed()
 
     def page_skipped(**_: Any) -> None:
-        progress.duplicate += 1
+        progress.seen += 1
         changed()
 
     def item_scraped(item: Any, **_: Any) -> None:
@@ -179,7 +180,7 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
             changed()
 
     def item_dropped(**_: Any) -> None:
-        progress.duplicate += 1
+        progress.seen += 1
         changed()
 
     for handler, signal_ in (
@@ -191,6 +192,25 @@ def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Pro
         (item_dropped, signals.item_dropped),
     ):
         crawler.signals.connect(handler, signal=signal_, weak=False)
+
+
+def _chain(
+    process: CrawlerProcess, crawls: Sequence[tuple[Any, dict[str, Any]]], spider_errors: list[str]
+) -> None:
+    """Start each crawl when the one before it has finished (CrawlerProcess waits for all of them);
+    none after one that was shut down (Ctrl-C, SIGTERM)."""
+    if not crawls:
+        return
+    (crawler, kwargs), rest = crawls[0], crawls[1:]
+
+    def next_one(result: Any) -> Any:
+        if crawler.stats.get_value("finish_reason") != "shutdown":
+            _chain(process, rest, spider_errors)
+        return result
+
+    finished = process.crawl(crawler, **kwargs)
+    finished.addErrback(_keep_spider_error, spider_errors, str(getattr(crawler.spidercls, "name", "")))
+    finished.addBoth(next_one)
 
 
 def run_crawl(
@@ -300,17 +320,24 @@ def _add_spiders(
         groups = {cls: [] for cls in dict.fromkeys(SPIDER_FOR_KIND.values())}
     for spec in registered:
         groups.setdefault(SPIDER_FOR_KIND[spec.kind], []).append(spec)
+    crawls = []
     for spider_cls, group in groups.items():
         crawler = process.create_crawler(spider_cls)
         _connect_progress(crawler, progress, on_progress)
-        finished = process.crawl(
-            crawler,
-            sources=group,
-            max_items=settings.crawl.max_items_per_source,
-            max_age_days=settings.crawl.max_age_days,
-            extract_processes=settings.crawl.extract_processes,
-        )
-        finished.addErrback(_keep_spider_error, spider_errors, str(getattr(spider_cls, "name", "")))
+        kwargs: dict[str, Any] = {
+            "sources": group,
+            "max_items": settings.crawl.max_items_per_source,
+            "max_age_days": settings.crawl.max_age_days,
+            "extract_processes": settings.crawl.extract_processes,
+        }
+        crawls.append((crawler, kwargs))
+    if settings.crawl.concurrent_requests == 1 and not settings.redis_url:
+        # One request in flight means one spider at a time too: the crawl is then repeatable.
+        _chain(process, crawls, spider_errors)
+        return
+    for crawler, kwargs in crawls:
+        finished = process.crawl(crawler, **kwargs)
+        finished.addErrback(_keep_spider_error, spider_errors, str(getattr(crawler.spidercls, "name", "")))
 
 
 def _stop_reactor_threads() -> None:

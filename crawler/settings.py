@@ -110,6 +110,10 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
             "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         }
     )
+    if crawl.concurrent_requests == 1:
+        # One page at a time, its callback and items handled completely before the next is fetched:
+        # pages then reach the pipelines in the order of the scheduler, and a crawl is repeatable.
+        values["SCRAPER_SLOT_MAX_ACTIVE_SIZE"] = 1
     if settings.redis_url:
         # A shared frontier: several `seedwatch crawl --worker` processes take requests from one queue.
         values.update(

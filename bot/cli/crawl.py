@@ -64,8 +64,9 @@ def _progress_table(progress: Progress) -> Table:
         f"[bold]sources[/] {progress.sources_done}/{progress.sources_total}"
         + (f" ([red]{progress.sources_failed} failed[/])" if progress.sources_failed else ""),
         f"[green]new {progress.new}[/]",
-        f"[yellow]duplicate {progress.duplicate}[/]",
-        f"[dim]irrelevant {progress.irrelevant}[/]",
+        f"[yellow]copies {progress.duplicate}[/]",
+        f"[yellow]seen before {progress.seen}[/]",
+        f"[dim]off-topic {progress.irrelevant}[/]",
         f"[red]failed {progress.failed}[/]",
     )
     for event in progress.last_events:
@@ -87,40 +88,46 @@ def live_progress(console: Console) -> Iterator[tuple[Progress, Any]]:
         if p.sources_done != last[0]:
             last[0] = p.sources_done
             click.echo(
-                f"sources {p.sources_done}/{p.sources_total} new {p.new} duplicate {p.duplicate} "
-                f"irrelevant {p.irrelevant} failed {p.failed}",
+                f"sources {p.sources_done}/{p.sources_total} new {p.new} copies {p.duplicate} "
+                f"seen before {p.seen} off-topic {p.irrelevant} failed {p.failed}",
                 err=True,
             )
 
     yield progress, log_line
 
 
+# The words for a crawl's counts, the same in the crawl table, the demo's summary and the copies table.
+COUNT_MEANINGS = (
+    ("pages", "every HTTP answer (feeds, listings, articles, redirects, robots.txt)"),
+    ("new", "articles stored, about the watched topics"),
+    ("copies", "articles stored as a copy of another (same text, near-same, translation)"),
+    ("off-topic", "articles stored with the reason they are off the watched topics"),
+    ("seen before", "links to an article stored already, not stored again"),
+    ("failed", "article pages that could not be fetched or read (see Failures)"),
+)
+
+
 def print_summary(console: Console, summary: CrawlSummary) -> None:
     """The end-of-crawl summary table, and the failures with their reasons."""
     counts = summary.counts
-    table = Table(title=f"Crawl run #{summary.run_id}: {summary.status}", show_header=True)
-    for column in (
-        "sources",
-        "failed",
-        "not modified",
-        "pages",
-        "new",
-        "duplicate",
-        "irrelevant",
-        "page errors",
-    ):
-        table.add_column(column, justify="right")
+    title = (
+        f"Crawl run #{summary.run_id}: {summary.status}, {counts['sources_done']}/{counts['sources_total']} "
+        f"sources ({counts['sources_failed']} failed, {counts['sources_not_modified']} unchanged)"
+    )
+    table = Table(title=title, show_header=True)
+    for word, _ in COUNT_MEANINGS:
+        table.add_column(word, justify="right", min_width=max(len(part) for part in word.split()))
     table.add_row(
-        f"{counts['sources_done']}/{counts['sources_total']}",
-        str(counts["sources_failed"]),
-        str(counts["sources_not_modified"]),
         str(counts["pages_fetched"]),
         str(counts["articles_new"]),
         str(counts["articles_duplicate"]),
         str(counts["articles_irrelevant"]),
+        str(counts["articles_seen"]),
         str(counts["articles_failed"]),
     )
     console.print(table)
+    for word, meaning in COUNT_MEANINGS:
+        console.print(f"  [bold]{word}[/]: {meaning}", style="dim", highlight=False)
     if summary.errors:
         errors = Table(title="Failures", show_header=True)
         for column in ("scope", "reason", "url", "detail"):
@@ -210,8 +217,8 @@ def crawl(
     print_summary(Console(), summary)
     if join is not None:
         click.echo(
-            f"this worker: new {progress.new}, duplicate {progress.duplicate}, "
-            f"irrelevant {progress.irrelevant}, failed {progress.failed}"
+            f"this worker: new {progress.new}, copies {progress.duplicate}, seen before {progress.seen}, "
+            f"off-topic {progress.irrelevant}, failed {progress.failed}"
         )
     exit_for(summary)
 

@@ -18,7 +18,7 @@ from bot.cli.common import (
     parse_since,
     settings_options,
 )
-from bot.prepare import preview_digest
+from bot.prepare import claims_timeline, preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
 from crawler.storage import Store, utcnow
@@ -112,7 +112,8 @@ def digest_command(
         if print_it or not (html_file or send):
             click.echo(render_text(digest, view.lang, view.zone), nl=False)
         if html_file is not None:
-            html_file.write_text(render_page(digest, view.lang, view.zone), encoding="utf-8")
+            timeline = claims_timeline(store, digest.wording)
+            html_file.write_text(render_page(digest, view.lang, view.zone, timeline), encoding="utf-8")
             click.echo(f"wrote {html_file}", err=True)
         if send:
             click.echo(asyncio.run(send_due(settings, store)))

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import open_store
-from bot.prepare import preview_digest
+from bot.cli.crawl import COUNT_MEANINGS
+from bot.prepare import claims_timeline, preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
 from crawler.storage.claims import ClaimTally
@@ -28,6 +29,7 @@ def story_table(records: list[dict[str, Any]], limit: int = 25) -> Table:
         if record["relevant"] and record["story"] is not None:
             stories[record["story"]].append(record)
     table = Table(title=f"Stories ({len(stories)})", show_header=True, expand=True)
+    table.caption = "articles: on the story, about the watched topics; copies: of them, copies of another"
     table.add_column("story", ratio=5, overflow="fold")
     table.add_column("articles", justify="right")
     table.add_column("copies", justify="right")
@@ -45,7 +47,7 @@ def story_table(records: list[dict[str, Any]], limit: int = 25) -> Table:
             "/".join(sorted({r["lang"] for r in group})),
         )
     if len(ranked) > limit:
-        table.caption = f"{len(ranked) - limit} smaller stories not shown"
+        table.caption = f"{len(ranked) - limit} smaller stories not shown. {table.caption}"
     return table
 
 
@@ -54,6 +56,9 @@ def duplicate_table(records: list[dict[str, Any]], limit: int = 20) -> Table:
     by_url = {r["url"]: r for r in records}
     copies = [r for r in records if r["duplicate_of"]]
     table = Table(title=f"Copies ({len(copies)})", show_header=True, expand=True)
+    table.caption = f"copies: {dict(COUNT_MEANINGS)['copies']}"
+    if len(copies) > limit:
+        table.caption = f"{len(copies) - limit} more not shown. " + table.caption
     table.add_column("copy", ratio=3, overflow="fold")
     table.add_column("of", ratio=3, overflow="fold")
     table.add_column("kind")
@@ -86,6 +91,17 @@ def claim_table(tallies: list[ClaimTally]) -> Table:
     return table
 
 
+def stored_line(records: list[dict[str, Any]]) -> str:
+    """What is stored, in the crawl table's words: new + copies + off-topic."""
+    copies = sum(1 for r in records if r["duplicate_of"])
+    new = sum(1 for r in records if r["relevant"] and not r["duplicate_of"])
+    off_topic = len(records) - copies - new
+    return (
+        f"Stored {len(records)} articles: {new} new, {copies} copies of another article, "
+        f"{off_topic} off-topic (kept with the reason)."
+    )
+
+
 def print_findings(console: Console, settings: Settings, lang: str, html_file: Path | None = None) -> None:
     """Stories, copies and claims of everything stored, then the digest a new subscriber would get."""
     store = open_store(settings)
@@ -93,18 +109,15 @@ def print_findings(console: Console, settings: Settings, lang: str, html_file: P
         records = list(store.articles.export_rows())
         tallies = store.claims.tracker()
         digest, view = preview_digest(settings, store, lang=lang)
+        timeline = claims_timeline(store, digest.wording)
     finally:
         store.close()
-    relevant = sum(1 for r in records if r["relevant"])
-    console.print(
-        f"\n[bold]Stored {len(records)} articles[/]: {relevant} about the watched topics, "
-        f"{len(records) - relevant} not (kept with the reason)."
-    )
+    console.print("\n" + stored_line(records))
     console.print(story_table(records))
     console.print(duplicate_table(records))
     console.print(claim_table(tallies))
     console.rule("The digest a subscriber gets (what /digest sends on Telegram)")
     console.print(render_text(digest, view.lang, view.zone), markup=False, highlight=False)
     if html_file is not None:
-        html_file.write_text(render_page(digest, view.lang, view.zone), encoding="utf-8")
+        html_file.write_text(render_page(digest, view.lang, view.zone, timeline), encoding="utf-8")
         console.print(f"The digest as a web page: {html_file}")

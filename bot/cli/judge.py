@@ -17,8 +17,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from bot.claims_text import coverage_line, legend
 from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
+from bot.digest import ClaimWording
+from bot.render import render_timeline_page
+from bot.timeline import STANCES, Timeline, build_timeline, claim_sparkline
 from crawler.config import Settings
 from crawler.fetch_page import FetchError, FetchLimits, fetch_page
 from crawler.fetch_policy import AddressGuard
@@ -264,7 +268,8 @@ def _figure(quantity: Quantity) -> str:
     return f"{bound}{approx}{quantity.value:g} {quantity.unit}".strip()
 
 
-def _tally_record(tally: ClaimTally, texts: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _tally_record(tally: ClaimTally, texts: dict[str, dict[str, str]], timeline: Timeline) -> dict[str, Any]:
+    series = timeline.series(tally.claim_id)
     return {
         "seed": tally.seed,
         "id": tally.claim_id,
@@ -273,7 +278,20 @@ def _tally_record(tally: ClaimTally, texts: dict[str, dict[str, str]]) -> dict[s
         "disputes": tally.disputes,
         "mentions": tally.mentions,
         "latest_dispute": _latest(tally),
+        # Articles per day from per_day.first, one number a day (empty when the claim has none).
+        "per_day": {
+            "first": timeline.days[0].isoformat() if series else None,
+            **{stance: list(series.stance(stance)) if series else [] for stance in STANCES},
+        },
     }
+
+
+def _spark_cell(timeline: Timeline, claim_id: str) -> str:
+    series = timeline.series(claim_id)
+    if series is None:
+        return "-"
+    supports, disputes = claim_sparkline(series)
+    return f"✔ {supports} ❗ {disputes}"
 
 
 def _latest(tally: ClaimTally) -> dict[str, Any] | None:
@@ -291,31 +309,62 @@ def _latest(tally: ClaimTally) -> dict[str, Any] | None:
 @click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the claims timeline (a chart per claim, day by day) as a web page.",
+)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the --html page.")
 @settings_options
-def claims_tracker(seed_names: tuple[str, ...], output_format: str, settings: Settings) -> None:
+def claims_tracker(
+    seed_names: tuple[str, ...],
+    output_format: str,
+    html_file: Path | None,
+    lang: str | None,
+    settings: Settings,
+) -> None:
     """The claims tracker: per claim, how many stored articles support, dispute or mention it,
-    and the latest disputing evidence with its link.
+    how that moved day by day (✔ supports and ❗ disputes as sparklines), and the latest disputing
+    evidence with its link.
 
-    Example: seedwatch claims --seed deepseek-stargate --format json
+    \b
+    Examples:
+      seedwatch claims
+      seedwatch claims --seed deepseek-stargate --format json
+      seedwatch claims --html claims.html --lang zh
     """
     names = list(seed_names) or list(settings.seeds)
     claim_sets = {name: _load_seed(settings, name) for name in names}
+    wording = {
+        claim.id: ClaimWording(claim.id, en=claim.text.get("en", ""), zh=claim.text.get("zh", ""))
+        for claim_set in claim_sets.values()
+        for claim in claim_set.claims
+    }
     store = open_store(settings, existing=True)
     try:
+        everything = build_timeline(store.claims.per_day(), store.claims.coverage_per_day(), list(wording))
         records = []
-        for name, claim_set in claim_sets.items():
+        for claim_set in claim_sets.values():
             texts = {claim.id: claim.text for claim in claim_set.claims}
             tallies = store.claims.tracker(claim_set.seed, [claim.id for claim in claim_set.claims])
-            records += [_tally_record(tally, texts) for tally in tallies]
-            del name
+            records += [(_tally_record(tally, texts, everything), _spark_cell(everything, tally.claim_id))
+                        for tally in tallies]  # fmt: skip
     finally:
         store.close()
+    if html_file is not None:
+        page = render_timeline_page(everything, lang or settings.bot.default_lang, wording)
+        html_file.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_file}", err=True)
     if output_format == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([record for record, _ in records], ensure_ascii=False, indent=2))
         return
     rows = [
-        [r["id"], str(r["supports"]), str(r["disputes"]), str(r["mentions"]),
+        [r["id"], str(r["supports"]), str(r["disputes"]), str(r["mentions"]), spark,
          f"{r['latest_dispute']['evidence']}\n{r['latest_dispute']['url']}" if r["latest_dispute"] else "-"]
-        for r in records
+        for r, spark in records
     ]  # fmt: skip
-    _print_table("Claims tracker", ["claim", "supports", "disputes", "mentions", "latest dispute"], rows)
+    columns = ["claim", "supports", "disputes", "mentions", "per day", "latest dispute"]
+    per_day = f"{legend(everything, 'en')}\n{coverage_line(everything, 'en')}" if not everything.empty else ""
+    _print_table(f"Claims tracker\n{per_day}".strip(), columns, rows)

@@ -7,6 +7,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.claims_text import claims_messages
 from bot.handlers.common import (
     db,
     is_bot_admin,
@@ -18,42 +19,19 @@ from bot.handlers.common import (
     topics_text,
 )
 from bot.i18n import normalize_lang, t
-from bot.prepare import zone_of
+from bot.prepare import claims_timeline, zone_of
 from bot.render import format_time, split_messages
 from bot.status import collect_status, render_status
 
 
 async def claims(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The claims tracker: per claim, articles that support, dispute or mention it."""
+    """The claims tracker: per claim, articles that support, dispute or mention it, day by day."""
     lang = await lang_of(update, context)
     svc = services(context)
-    tallies = await db(svc.store.claims.tracker)
     wording = svc.deliverer.maker.wording
-    if not tallies:
-        await reply(update, context, t(lang, "claims_none"))
-        return
-    order = {claim_id: i for i, claim_id in enumerate(wording)}
-    blocks = [t(lang, "claims_title")]
-    for tally in sorted(tallies, key=lambda x: (order.get(x.claim_id, len(order)), x.claim_id)):
-        text = wording[tally.claim_id].text(lang) if tally.claim_id in wording else tally.claim_id
-        block = t(
-            lang,
-            "claims_line",
-            text=text,
-            supports=tally.supports,
-            disputes=tally.disputes,
-            mentions=tally.mentions,
-        )
-        if tally.latest_dispute:
-            block += "\n" + t(
-                lang,
-                "claims_latest",
-                evidence=(tally.latest_dispute or "")[:300],
-                url=tally.latest_dispute_url or "",
-                outlet=tally.latest_dispute_outlet or "link",
-            )
-        blocks.append(block)
-    for part in split_messages(blocks):
+    tallies = await db(svc.store.claims.tracker)
+    timeline = await db(claims_timeline, svc.store, wording)
+    for part in claims_messages(tallies, wording, timeline, lang):
         await reply(update, context, part)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,30 @@ class ClaimTally:
     def total(self) -> int:
         """Articles that address the claim at all."""
         return self.supports + self.disputes + self.mentions
+
+
+@dataclass(frozen=True)
+class ClaimDay:
+    """How many articles took one stance on one claim on the day (UTC) they were published."""
+
+    seed: str
+    claim_id: str
+    stance: str
+    day: date
+    articles: int
+
+
+@dataclass(frozen=True)
+class CoverageDay:
+    """How many relevant articles in one language were published on one day (UTC), copies included."""
+
+    day: date
+    lang: str
+    articles: int
+
+
+def _day(when: datetime) -> date:
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 class ClaimRepo:
@@ -86,6 +111,40 @@ class ClaimRepo:
                 )
             )
         return sorted(tallies, key=lambda t: (t.seed, order.get(t.claim_id, len(order)), t.claim_id))
+
+    def per_day(self, seed: str | None = None, *, include_copies: bool = False) -> list[ClaimDay]:
+        """Articles per claim, stance and day of publication, counted as `tracker` counts them (articles
+        without a publication date are left out: their day is unknown); ordered by day."""
+        query = (
+            select(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance, Article.published_at)
+            .join(Article, Article.id == ClaimMatch.article_id)
+            .where(Article.relevant.is_(True))
+        )
+        if seed is not None:
+            query = query.where(ClaimMatch.seed == seed)
+        if not include_copies:
+            query = query.where(Article.duplicate_of_id.is_(None))
+        counts: Counter[tuple[str, str, str, date]] = Counter()
+        with self.db.session() as session:
+            for row_seed, claim_id, stance, at in session.execute(query):
+                if at is not None:
+                    counts[(row_seed, claim_id, stance, _day(at))] += 1
+        return [
+            ClaimDay(row_seed, claim_id, stance, day, number)
+            for (row_seed, claim_id, stance, day), number in sorted(
+                counts.items(), key=lambda kv: kv[0][::-1]
+            )
+        ]
+
+    def coverage_per_day(self) -> list[CoverageDay]:
+        """Relevant articles per day of publication and language (copies included: this is volume)."""
+        counts: Counter[tuple[date, str]] = Counter()
+        query = select(Article.lang, Article.published_at).where(Article.relevant.is_(True))
+        with self.db.session() as session:
+            for lang, at in session.execute(query):
+                if at is not None:
+                    counts[(_day(at), lang or "")] += 1
+        return [CoverageDay(day, lang, number) for (day, lang), number in sorted(counts.items())]
 
     @staticmethod
     def _latest_disputes(

@@ -115,7 +115,8 @@ class CrawlRun(Base):
     sources_not_modified: Mapped[int] = mapped_column(Integer, default=0)
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
-    articles_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    articles_duplicate: Mapped[int] = mapped_column(Integer, default=0)  # stored copies of another article
+    articles_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # links to stored ones
     articles_irrelevant: Mapped[int] = mapped_column(Integer, default=0)
     articles_failed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ COUNTERS = (
     "pages_fetched",
     "articles_new",
     "articles_duplicate",
+    "articles_seen",
     "articles_irrelevant",
     "articles_failed",
 )

@@ -102,7 +102,7 @@ async def test_digest_now_in_both_languages_split_and_escaped(
     assert shown.startswith("📰 seedwatch digest")
     assert "DeepSeek <R1> & co story 44" in shown and "Paragraph with <tags> & ampersands" in shown
     assert "+1 other outlet: Copycat Daily" in shown
-    assert "Left out: 45 duplicates, 1 irrelevant." in shown
+    assert "Left out: 45 more articles on stories already listed, 1 off-topic." in shown
     assert english[-1].text.rstrip().endswith(f"({len(english)}/{len(english)})")
     numbers = [int(n) for m in english for n in re.findall(r"^(\d+)\. ", m.text, re.M)]
     assert numbers == list(range(1, 46))

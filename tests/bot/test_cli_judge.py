@@ -164,6 +164,17 @@ def test_claims_tracker_counts_stances_once_per_copy_and_shows_the_latest_disput
     assert tally["latest_dispute"]["evidence"] == "The figure excludes research."
     assert tally["latest_dispute"]["url"] == "https://news.example/3"
     assert records["r1-2000-gpus"]["supports"] == 0 and records["r1-2000-gpus"]["latest_dispute"] is None
+    # Day by day from 21 January (the copy of the 26th counts as coverage, not as a second support).
+    assert tally["per_day"] == {
+        "first": "2025-01-21",
+        "supports": [1, 0, 0, 0, 0, 0],
+        "disputes": [0, 1, 1, 0, 0, 0],
+        "mentions": [0, 0, 0, 0, 1, 0],
+    }
+    assert records["r1-2000-gpus"]["per_day"]["supports"] == []
     code, output = run("claims", "--config", str(config))
     assert code == 0
-    assert "under-6m-cost\t1\t2\t1\tThe figure excludes research. https://news.example/3" in output
+    assert (
+        "under-6m-cost\t1\t2\t1\t✔ █▁▁▁▁▁ ❗ ▁██▁▁▁\tThe figure excludes research. https://news.example/3"
+        in output
+    )

@@ -138,6 +138,6 @@ async def test_a_crashing_or_hanging_crawl_never_stops_the_daemon(
     assert status.exit_code == 0, status.output
     assert "Daemon: not running" in status.output
     assert "interrupted (scheduled)" in status.output
-    assert "⚠ Offline Tech Blog: 1 failures in a row" in status.output
+    assert "⚠ Offline Tech Blog: 1 failure in a row" in status.output
     assert "✓ TechWire Daily: last success" in status.output
     store.close()

@@ -84,7 +84,7 @@ def test_languages_and_left_out_line() -> None:
     en = parse_html(render_digest(digest, "en", UTC)[0])[0]
     zh = parse_html(render_digest(digest, "zh", ZoneInfo("Asia/Shanghai"))[0])[0]
     assert "seedwatch digest" in en and "Disputed: R1 <2,000> GPUs" in en
-    assert "Left out: 0 duplicates, 0 irrelevant." in en
+    assert "Left out: 0 more articles on stories already listed, 0 off-topic." in en
     assert "seedwatch 每日摘要" in zh and "被质疑：两千片 <GPU>" in zh
     assert "2025年1月28日 15:59" in zh  # shown in the chat's time zone
 

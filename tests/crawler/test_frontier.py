@@ -61,6 +61,8 @@ def test_two_workers_share_the_frontier_and_store_each_article_once(
     canonicals = [r["canonical_url"] for r in records]
     assert len(canonicals) == len(set(canonicals))
     assert len(records) >= len(expected["articles"]) - 5
-    done = re.search(r"this worker: new (\d+), duplicate (\d+), irrelevant (\d+)", out_w)
+    done = re.search(
+        r"this worker: new (\d+), copies (\d+), seen before (\d+), off-topic (\d+), failed \d+", out_w
+    )
     assert done is not None, out_w
     assert sum(int(n) for n in done.groups()) > 0, "the worker took no requests from the shared queue"
