@@ -17,7 +17,9 @@ Keys, per run and spider (`<queue>` is SCHEDULER_QUEUE_KEY)::
     <queue>:leased     hash         token -> request, for requests being handled
     <queue>:scores     hash         token -> the request's score, to requeue it where it stood
     <queue>:expiry     sorted set   token -> when its lease runs out (Redis server time)
-    seedwatch:run:<id>:producer     the starting process's heartbeat ("pid@host"), with a TTL
+    <run>:producer     the starting process's heartbeat ("pid@host"), with a TTL
+
+where `<run>` is the run's key prefix (`crawler.settings.run_keys`: the database and the run id).
 
 Every key of a run expires `frontier_keys_ttl` after its last heartbeat, so a run whose processes all died
 leaves nothing behind for long.
@@ -152,8 +154,11 @@ class LeaseKeeper:
     process of a run with a shared frontier (the run's workers and the process that started it).
     """
 
-    def __init__(self, crawler: Crawler, store_url: str, run_id: int, worker: bool, keys_ttl: int) -> None:
+    def __init__(
+        self, crawler: Crawler, store_url: str, run_id: int, worker: bool, keys_ttl: int, run_prefix: str
+    ) -> None:
         self.crawler = crawler
+        self.run_prefix = run_prefix
         self.store_url = store_url
         self.run_id = run_id
         self.worker = worker
@@ -181,6 +186,7 @@ class LeaseKeeper:
             int(crawler.settings.get("SEEDWATCH_RUN_ID")),
             crawler.settings.getbool("SEEDWATCH_WORKER"),
             settings.crawl.frontier_keys_ttl,
+            str(crawler.settings.get("SEEDWATCH_RUN_KEYS")),
         )
         for handler, signal in (
             (keeper.spider_opened, signals.spider_opened),
@@ -255,7 +261,9 @@ class LeaseKeeper:
                 queue.renew()
                 queue.expire_keys(self.keys_ttl)
                 if not self.worker:
-                    queue.server.set(producer_key(self.run_id), OWNER, ex=producer_ttl(queue.lease_seconds))
+                    queue.server.set(
+                        producer_key(self.run_prefix), OWNER, ex=producer_ttl(queue.lease_seconds)
+                    )
         except Exception as exc:  # a Redis hiccup: the next beat tries again, leases last several beats
             logger.warning("frontier heartbeat failed: %s", exc)
 
@@ -280,7 +288,7 @@ class LeaseKeeper:
         run = store.runs.get(self.run_id)
         if run is None or run.status != "running":
             return
-        holder = queue.server.get(producer_key(self.run_id))
+        holder = queue.server.get(producer_key(self.run_prefix))
         started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
         young = datetime.now(UTC) - started < timedelta(seconds=2 * producer_ttl(queue.lease_seconds))
         if holder is not None or young:
@@ -306,9 +314,9 @@ class LeaseKeeper:
             self.loop.stop()
 
 
-def producer_key(run_id: int) -> str:
+def producer_key(run_prefix: str) -> str:
     """Where the process that started a run says it is alive."""
-    return f"seedwatch:run:{run_id}:producer"
+    return f"{run_prefix}:producer"
 
 
 def producer_ttl(lease_seconds: float) -> int:

@@ -7,6 +7,7 @@ user configures in config/seedwatch.toml is what Scrapy obeys.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
@@ -79,6 +80,13 @@ def seedwatch_settings(crawler: Crawler) -> Settings:
     return settings
 
 
+def run_keys(settings: Settings, run_id: int | None) -> str:
+    """The prefix of a run's Redis keys. Run ids are per database, so the database is part of it: two
+    deployments (or test databases) sharing one Redis never take each other's requests."""
+    database = hashlib.sha1(settings.database.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"seedwatch:{database}:run:{run_id}"
+
+
 def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool = False) -> dict[str, Any]:
     """The Scrapy settings of one crawl, from our typed settings."""
     crawl = settings.crawl
@@ -121,8 +129,9 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
                 "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
                 "DUPEFILTER_CLASS": "crawler.middlewares.CanonicalRedisDupeFilter",
                 "SCHEDULER_PERSIST": True,
-                "SCHEDULER_QUEUE_KEY": f"seedwatch:run:{run_id}:%(spider)s:requests",
-                "SCHEDULER_DUPEFILTER_KEY": f"seedwatch:run:{run_id}:%(spider)s:dupefilter",
+                "SCHEDULER_QUEUE_KEY": f"{run_keys(settings, run_id)}:%(spider)s:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"{run_keys(settings, run_id)}:%(spider)s:dupefilter",
+                "SEEDWATCH_RUN_KEYS": run_keys(settings, run_id),
                 "SCHEDULER_IDLE_BEFORE_CLOSE": 0,  # a blocking pop would stall the reactor
                 # A pop is a lease: requests taken by a process that dies go back to the queue.
                 "SCHEDULER_QUEUE_CLASS": "crawler.frontier.LeasedQueue",

@@ -189,7 +189,7 @@ def remove(url: str, settings: Settings) -> None:
     \b
     Example: seedwatch sources remove https://www.theverge.com/rss/index.xml
     """
-    store = open_store(settings, existing=True)
+    store = open_store(settings)
     try:
         spec = remove_source(settings, store, url)
     except SourceListError as exc:

@@ -34,6 +34,7 @@ FAST = {
     "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
     "SEEDWATCH_CRAWL__EXTRACT_PROCESSES": "0",
     "SEEDWATCH_CRAWL__OBEY_ROBOTS": "false",
+    "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
 }
 ZH_PARAGRAPH = (
     "中国人工智能公司深度求索周一发布了新的推理模型，称其性能可与美国同行竞争，而训练成本只是其一小部分。"

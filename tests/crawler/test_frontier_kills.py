@@ -113,7 +113,7 @@ def wait_until_leasing(client: redis.Redis, pid: int, timeout: float = 120, must
     """Until the process holds leases on requests of the shared queue."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for key in client.scan_iter("seedwatch:run:*:requests:leased"):
+        for key in client.scan_iter("seedwatch:*:run:*:requests:leased"):
             if any(f":{pid}:".encode() in token for token in client.hkeys(key)):
                 return
         time.sleep(0.05)
@@ -195,4 +195,4 @@ def test_a_killed_producers_run_is_finished_by_its_worker(env: dict[str, str], r
     assert status == "interrupted"
     assert len(urls) == len(set(urls)) == ARTICLES
     # Nothing of the run is left in Redis for ever.
-    assert all(client.ttl(key) > 0 for key in client.scan_iter("seedwatch:run:*"))
+    assert all(client.ttl(key) > 0 for key in client.scan_iter("seedwatch:*"))
