@@ -29,6 +29,7 @@ from crawler.extract_combine import (
     drop_furniture,
     first_pass,
     gather_candidates,
+    strip_furniture_rows,
     tokens,
 )
 from crawler.extract_meta import (
@@ -152,7 +153,7 @@ def body_text(
     text = drop_furniture(first, title, tuning)
     if doubt(text, shape or PageShape.of(tree), tuning) is None:
         return text
-    agreed = combine(gather_candidates(tree, url, balanced=first), title, tuning)
+    agreed = strip_furniture_rows(combine(gather_candidates(tree, url, balanced=first), title, tuning))
     # The agreement path refines a body; it must not turn a short real post into "no article".
     if body_words(agreed) < MIN_BODY_WORDS <= body_words(text):
         return text

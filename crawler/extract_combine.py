@@ -183,6 +183,10 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
     return (document.text or "") if isinstance(document, TrafilaturaDocument) else ""
 
 
+_FURNITURE_CELL_TOKENS = 6
+_SENTENCE_END = re.compile(r"[.!?。！？]$")
+
+
 def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
     """`text` without headline repeats and short lines that read as boilerplate (the cheap filter)."""
     title_tokens = tokens(title)
@@ -194,7 +198,28 @@ def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) 
         if tuning.drop_boilerplate and len(toks) <= tuning.boilerplate_max_tokens and is_boilerplate(line):
             continue
         kept.append(line)
-    return "\n".join(kept)
+    return strip_furniture_rows("\n".join(kept))
+
+
+def strip_furniture_rows(text: str) -> str:
+    """`text` without the table rows of short cells it starts or ends with: a masthead or footer laid
+    out in a table ("| SITE | Licensing |") is the page's furniture, not the article's."""
+    lines = text.splitlines()
+    while lines and is_furniture_row(lines[0].strip()):
+        lines.pop(0)
+    while lines and is_furniture_row(lines[-1].strip()):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def is_furniture_row(line: str) -> bool:
+    """A table row (as trafilatura writes one) whose cells are all a few words, none a sentence."""
+    if not (line.startswith("|") and line.endswith("|")):
+        return False
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    return all(
+        len(tokens(cell)) <= _FURNITURE_CELL_TOKENS and not _SENTENCE_END.search(cell) for cell in cells
+    )
 
 
 @dataclass(frozen=True)

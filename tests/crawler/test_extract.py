@@ -520,3 +520,21 @@ def test_not_worse_than_plain_trafilatura_on_benchmark_pages(shared_corpus: Path
     ]
     plain = [trafilatura.extract(html) or "" for html in pages]
     assert _f1(truths, ours) >= _f1(truths, plain)
+
+
+def test_a_masthead_laid_out_in_a_table_is_not_the_start_of_the_article() -> None:
+    # The demo's wire service lays its masthead out in a table, as old news sites do.
+    from crawler.demo.corpus import load_corpus
+    from crawler.demo.web import DemoWeb
+
+    web = DemoWeb(load_corpus(), "http://127.0.0.1:1", "http://127.0.0.1:2")
+    wire = [a for a in web.corpus.articles.values() if a.outlet == "pacificwire"]
+    assert wire
+    for article in wire[:4]:
+        url = web.renderer.url(article)
+        page = web.respond(url.removeprefix("http://127.0.0.1:1"))
+        body = page.body if isinstance(page.body, bytes) else page.body.encode()
+        result = extract_article(body.decode("utf-8"), url)
+        assert result.ok
+        first = result.text.splitlines()[0]
+        assert "Licensing" not in first and not first.startswith("|"), first
