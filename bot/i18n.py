@@ -140,7 +140,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "Chats: {chats} ({subscribers} subscribed, {inactive} inactive)\n"
         "Deliveries today: {sent} sent, {failed} failed, {pending} pending",
         "broadcast_bad": "Give the text to send: /broadcast Hello everyone.",
-        "help_addsource": "/addsource URL [tag ...] — add a feed, sitemap or page to crawl (checked first)",
+        "help_addsource": "/addsource URL [tag …] — add a feed, sitemap or page to crawl (checked first)",
         "help_removesource": "/removesource URL — stop crawling a source",
         "addsource_usage": "Give the source's address: /addsource https://example.com/feed.xml tech",
         "removesource_usage": "Give the source's address: /removesource https://example.com/feed.xml",
@@ -279,7 +279,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "聊天：{chats}（订阅 {subscribers}，停用 {inactive}）\n"
         "今日推送：成功 {sent}，失败 {failed}，待发 {pending}",
         "broadcast_bad": "请给出要发送的内容：/broadcast 大家好。",
-        "help_addsource": "/addsource 网址 [标签 ...] — 添加要抓取的订阅源、站点地图或网页（先检查）",
+        "help_addsource": "/addsource 网址 [标签 …] — 添加要抓取的订阅源、站点地图或网页（先检查）",
         "help_removesource": "/removesource 网址 — 停止抓取某个信息源",
         "addsource_usage": "请给出信息源地址：/addsource https://example.com/feed.xml 科技",
         "removesource_usage": "请给出信息源地址：/removesource https://example.com/feed.xml",

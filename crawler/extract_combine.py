@@ -184,6 +184,7 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
 
 
 _FURNITURE_CELL_TOKENS = 6
+_LOOSE_CHARS = 24  # characters, so that Chinese and English lines compare
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
 
 
@@ -246,6 +247,7 @@ class DoubtMeasures:
     tokens_per_line: float
     link_share: float  # share of characters in lines that are wholly some link's text
     table_share: float  # share of characters in table rows ("| cell | cell |" as trafilatura writes them)
+    loose_edge: bool = False  # the body starts or ends with a few words that are not a sentence
 
     @classmethod
     def of(cls, text: str, page: PageShape) -> DoubtMeasures:
@@ -261,6 +263,7 @@ class DoubtMeasures:
             total / len(lines) if lines else 0.0,
             linked / chars if chars else 0.0,
             tabled / chars if chars else 0.0,
+            bool(lines) and (_loose(lines[0]) or _loose(lines[-1])),
         )
 
     def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
@@ -277,7 +280,17 @@ class DoubtMeasures:
             return "lines that are link text"
         if self.table_share > tuning.doubt_table_share:
             return "mostly table rows"
+        if self.loose_edge:
+            # A site's slogan or masthead kept at the edge of the body: the agreement path drops lines
+            # that no other extractor has.
+            return "a few words that are not a sentence at its start or end"
         return None
+
+
+def _loose(line: str) -> bool:
+    """A few words that are not a sentence: a slogan, a section name, a masthead."""
+    line = line.strip()
+    return len(line) <= _LOOSE_CHARS and not _SENTENCE_END.search(line.rstrip("”\"'」』）)"))
 
 
 def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:

@@ -25,7 +25,7 @@ from crawler.judge.canonical import canonical_url
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
 
 FAST = {
-    "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "4",  # below the slow page's 6 s, above a loaded machine's 1 MB
+    "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "4",  # far below the slow page's 15 s, above a loaded machine's 1 MB
     "SEEDWATCH_CRAWL__RETRY_TIMES": "1",
     "SEEDWATCH_CRAWL__RETRY_BACKOFF": "0.1",
     "SEEDWATCH_CRAWL__DOWNLOAD_DELAY": "0",
@@ -69,7 +69,7 @@ def group_ends(pgid: int, within: float) -> bool:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[DemoSiteProcess]:
-    with DemoSiteProcess(slow_delay=6.0, oversize_bytes=3_000_000) as demo:
+    with DemoSiteProcess(slow_delay=15.0, oversize_bytes=3_000_000) as demo:
         demo.start()
         yield demo
 

@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 ARTICLES = 48
-PAGE_DELAY = 0.8
+PAGE_DELAY = 2.0
 LEASE = "5"
 
 PARAGRAPHS = [
