@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,14 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 from crawler.opml import parse_opml
 from crawler.storage import Store
+from tests.fakes.loopback import Pages, serving
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Wire</title>
 <item><title>DeepSeek R1</title><link>http://127.0.0.1/a1</link></item></channel></rss>"""
 PAGE = b"<html><head><title>An article</title></head><body><p>Text.</p></body></html>"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(Pages):
     def do_GET(self) -> None:
         routes = {
             "/feed.xml": (FEED, "application/rss+xml"),
@@ -30,25 +29,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.path not in routes:
             self.send_error(404)
             return
-        body, ctype = routes[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
+        self.send_page(*routes[self.path])
 
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ import yaml
 
 from crawler.storage import Store
 from tests.crawler.test_crawl_demo import FAST
+from tests.fakes.loopback import Pages, serving
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,7 +50,7 @@ def article_html(n: int) -> bytes:
     ).encode()
 
 
-class SlowNews(BaseHTTPRequestHandler):
+class SlowNews(Pages):
     def do_GET(self) -> None:
         base = f"http://{self.headers['Host']}"
         if self.path == "/feed.xml":
@@ -60,36 +59,24 @@ class SlowNews(BaseHTTPRequestHandler):
                 f"<pubDate>Mon, 27 Jan 2025 10:{n:02d}:00 GMT</pubDate></item>"
                 for n in range(ARTICLES)
             )
-            self._send(
+            self.send_page(
                 f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow News</title>{items}'
                 "</channel></rss>".encode(),
                 "application/rss+xml",
             )
         elif self.path.startswith("/news/"):
             time.sleep(PAGE_DELAY)
-            self._send(article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html; charset=utf-8")
+            self.send_page(
+                article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html; charset=utf-8"
+            )
         else:
             self.send_error(404)
-
-    def _send(self, body: bytes, ctype: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
 
 
 @pytest.fixture
 def news() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowNews)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(SlowNews) as base_url:
+        yield base_url
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
