@@ -284,6 +284,9 @@ class LeaseKeeper:
             raise DontCloseSpider("the shared frontier still has requests waiting or being handled")
         if not self.worker:
             return
+        if self._run_busy(queue):
+            # Another spider's queue of this run still has requests waiting or leased.
+            raise DontCloseSpider("the run still has requests waiting or being handled")
         store = self.store
         run = store.runs.get(self.run_id)
         if run is None or run.status != "running":
@@ -301,6 +304,14 @@ class LeaseKeeper:
             "the process that started this run died; its workers handled every request left",
         )
         logger.warning("crawl run %s: its starting process died; run ended by a worker", self.run_id)
+
+    def _run_busy(self, queue: LeasedQueue) -> bool:
+        """Whether any queue of this run (every spider's) has requests waiting or leased."""
+        for key in queue.server.scan_iter(f"{self.run_prefix}:*:requests*"):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            if name.endswith((":requests", ":requests:expiry")) and queue.server.zcard(key):
+                return True
+        return False
 
     def spider_closed(self, spider: Spider) -> None:
         queue = _QUEUES.pop(id(spider), None)

@@ -220,6 +220,11 @@ def crawl(
             f"this worker: new {progress.new}, copies {progress.duplicate}, seen before {progress.seen}, "
             f"off-topic {progress.irrelevant}, failed {progress.failed}"
         )
+        if summary.status == "interrupted" and not summary.stopped_by:
+            # The run was ended while this worker did its part (its starting process died): not a failure
+            # of the worker's.
+            click.echo(f"crawl run #{summary.run_id} ended: {summary.error or 'stopped elsewhere'}", err=True)
+            return
     exit_for(summary)
 
 
