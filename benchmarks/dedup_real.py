@@ -142,7 +142,6 @@ def shared_dir() -> Path | None:
     for base in (
         os.environ.get("SEEDWATCH_SHARED_DIR"),
         PROJECT_ROOT.parent / "shared",
-        Path("/work/shared"),
     ):
         if base and (Path(base) / "corpus").is_dir():
             return Path(base) / "corpus"

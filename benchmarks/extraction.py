@@ -58,7 +58,6 @@ def corpus_dir() -> Path | None:
     for base in (
         os.environ.get("SEEDWATCH_SHARED_DIR"),
         PROJECT_ROOT.parent / "shared",
-        Path("/work/shared"),
     ):
         if base and (Path(base) / "corpus" / "extraction_benchmarks").is_dir():
             return Path(base) / "corpus" / "extraction_benchmarks"

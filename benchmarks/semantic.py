@@ -24,6 +24,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -286,9 +287,9 @@ def main(argv: list[str]) -> int:  # noqa: PLR0915 - one report, written in orde
     wiki_docs, wiki_gold = wikiref_docs(root)
     pairs = json.loads((root / "news" / "deepseek_stargate" / "near_duplicate_pairs.json").read_text())
     sentences = [s for i in relevant[:40] for s in split_sentences(i.doc.text)[:5]][:150]
-    sentences_file = "/tmp/semantic_bench_sentences.json"
-    with open(sentences_file, "w", encoding="utf-8") as out:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as out:
         json.dump(sentences, out, ensure_ascii=False)
+    sentences_file = out.name
 
     none_events, none_wiki, none_orders = none_stories(clean, wiki_docs)
     rows = [
@@ -303,7 +304,11 @@ def main(argv: list[str]) -> int:  # noqa: PLR0915 - one report, written in orde
     cost_rows, translation_rows, sweep_rows = [], [], []
     relevant_docs = [i.doc for i in relevant]
     for backend in backends:
-        cost = encoder_cost(backend, sentences_file)
+        try:
+            cost = encoder_cost(backend, sentences_file)
+        finally:
+            if backend == backends[-1]:
+                os.unlink(sentences_file)
         cost_rows.append(f"| {backend} | {cost['load']:.1f} | {cost['rate']:.0f} | {cost['rss_mb']:.0f} |")
         vectors = gists(backend, relevant_docs)
         wiki_vectors = gists(backend, wiki_docs)
