@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -18,18 +20,30 @@ class NewsSpider(Spider):
     name = "news"
 
 
-def queue_of(client: redis.Redis, lease: float) -> LeasedQueue:
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """Keys of this test alone (other test runs may share the Redis database); deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{name}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def queue_of(client: redis.Redis, prefix: str, lease: float) -> LeasedQueue:
     crawler = get_crawler(
         NewsSpider,
-        {"SEEDWATCH_FRONTIER_LEASE": lease, "SCHEDULER_DUPEFILTER_KEY": "test:%(spider)s:dupefilter"},
+        {"SEEDWATCH_FRONTIER_LEASE": lease, "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:dupefilter"},
     )
     spider = NewsSpider.from_crawler(crawler)
-    return LeasedQueue(client, spider, "test:%(spider)s:requests")
+    return LeasedQueue(client, spider, f"{prefix}:%(spider)s:requests")
 
 
-def test_a_lease_that_is_not_renewed_comes_back_in_its_place(redis_url: str) -> None:
+def test_a_lease_that_is_not_renewed_comes_back_in_its_place(redis_url: str, prefix: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    dead = queue_of(client, lease=1)
+    dead = queue_of(client, prefix, lease=1)
     for n, priority in ((1, 0), (2, 5), (3, 0)):
         dead.push(Request(f"https://example.com/{n}", priority=priority))
     first = dead.pop()
@@ -37,7 +51,7 @@ def test_a_lease_that_is_not_renewed_comes_back_in_its_place(redis_url: str) -> 
     assert LEASE_META in first.meta
     assert len(dead) == 2 and dead.outstanding() == 1
     # Its holder dies (stops renewing); another process finds the lease expired and requeues it.
-    alive = queue_of(client, lease=30)
+    alive = queue_of(client, prefix, lease=30)
     assert alive.requeue_expired() == 0
     time.sleep(2.1)
     assert alive.requeue_expired() == 1
@@ -46,9 +60,9 @@ def test_a_lease_that_is_not_renewed_comes_back_in_its_place(redis_url: str) -> 
     assert again is not None and again.url == "https://example.com/2"
 
 
-def test_released_and_renewed_leases_never_come_back(redis_url: str) -> None:
+def test_released_and_renewed_leases_never_come_back(redis_url: str, prefix: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    queue = queue_of(client, lease=1)
+    queue = queue_of(client, prefix, lease=1)
     queue.push(Request("https://example.com/a"))
     queue.push(Request("https://example.com/b"))
     handled, busy = queue.pop(), queue.pop()
@@ -60,4 +74,4 @@ def test_released_and_renewed_leases_never_come_back(redis_url: str) -> None:
         assert queue.requeue_expired() == 0
     assert len(queue) == 0 and queue.outstanding() == 1
     queue.expire_keys(600)
-    assert 0 < client.ttl("test:news:requests:expiry") <= 600
+    assert 0 < client.ttl(f"{prefix}:news:requests:expiry") <= 600
