@@ -7,10 +7,10 @@ schemes http and https only, and connections to public addresses only; the netwo
 
 The address is checked where the connection is made: `crawler.resolver.GuardedResolver` filters every
 answer Scrapy's downloader gets (IP literals included, Twisted resolves those too), so neither a redirect
-nor a DNS answer that changes between two look-ups gets around it. `seedwatch seeds add` connects through
-`crawler.fetch_page`, which checks the address it connects to in the same way.
+nor a DNS answer that changes between two look-ups gets around it. `seedwatch seeds add URL` and
+`sources add` fetch through Scrapy too (`crawler.probe`), under the same policy.
 
-Pure: no Scrapy, no Twisted; used by the resolver, the downloader middleware and `seeds add`.
+Pure: no Scrapy, no Twisted; used by the resolver and the downloader middleware.
 
 Errors::
 

@@ -2,7 +2,9 @@
 
 The probe is a Scrapy crawl with the crawl's own download settings (fetch policy, robots.txt, size and time
 limits), run in a child process (`python -m crawler.probe`) so that the bot, which never loads Twisted,
-and the CLI use it alike. `probe_urls(settings, urls)` starts the child and returns one `Probe` per URL.
+and the CLI use it alike. `probe_urls(settings, urls)` starts the child and returns one `Probe` per URL;
+with `keep_text=True` each Probe also carries the body as text (decoded as Scrapy decodes a page), which is
+how `seeds add URL` fetches its article: every request seedwatch makes goes through Scrapy and its policy.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Probe:
     final_url: str = ""
     reason: str = ""
     detail: str = ""
+    content_type: str = ""
+    text: str = ""  # the body as text, only when asked for (`keep_text`)
 
     @property
     def usable(self) -> bool:
@@ -43,12 +47,14 @@ class Probe:
         return self.ok and self.kind in ("feed", "sitemap", "html")
 
 
-def probe_urls(settings: Settings, urls: Sequence[str]) -> list[Probe]:
+def probe_urls(settings: Settings, urls: Sequence[str], keep_text: bool = False) -> list[Probe]:
     """Fetch each URL once in a child process, under the crawl's fetch policy; one Probe per URL, in order."""
     if not urls:
         return []
     timeout = settings.crawl.download_timeout * (settings.crawl.retry_times + 1) + PROBE_SLACK_SECONDS
-    payload = json.dumps({"settings": settings.model_dump(mode="json"), "urls": list(urls)})
+    payload = json.dumps(
+        {"settings": settings.model_dump(mode="json"), "urls": list(urls), "keep_text": keep_text}
+    )
     try:
         done = subprocess.run(
             [sys.executable, "-m", "crawler.probe"],
@@ -95,11 +101,11 @@ def _describe_body(body: bytes, content_type: str) -> tuple[str, str, int]:
     return kind, "", 0
 
 
-def _run_child(settings: Settings, urls: Sequence[str]) -> list[dict[str, Any]]:
+def _run_child(settings: Settings, urls: Sequence[str], keep_text: bool = False) -> list[dict[str, Any]]:
     """Crawl the URLs once with Scrapy (in this process) and describe each."""
     from scrapy import Request, Spider
     from scrapy.crawler import CrawlerProcess
-    from scrapy.http import Response
+    from scrapy.http import Response, TextResponse
     from twisted.python.failure import Failure
 
     from crawler.failures import describe, diagnose, status_reason
@@ -118,7 +124,8 @@ def _run_child(settings: Settings, urls: Sequence[str]) -> list[dict[str, Any]]:
                     errback=self.failed,
                     cb_kwargs={"asked": url},
                     dont_filter=True,
-                    meta={"handle_httpstatus_all": True},
+                    # Error statuses reach `parse`; redirects are still followed (and policed).
+                    meta={"handle_httpstatus_list": list(range(400, 600))},
                 )
 
         def parse(self, response: Response, asked: str) -> None:
@@ -136,8 +143,22 @@ def _run_child(settings: Settings, urls: Sequence[str]) -> list[dict[str, Any]]:
                 return
             content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             kind, title, entries = _describe_body(response.body, content_type)
+            text = ""
+            if keep_text:
+                # Scrapy's decoding: the declared charset, a BOM or <meta charset>, else detection.
+                is_text = isinstance(response, TextResponse)
+                text = response.text if is_text else response.body.decode("utf-8", "replace")
             results[asked] = asdict(
-                Probe(asked, True, kind=kind, title=title, entries=entries, final_url=response.url)
+                Probe(
+                    asked,
+                    True,
+                    kind=kind,
+                    title=title,
+                    entries=entries,
+                    final_url=response.url,
+                    content_type=content_type.split(";")[0].strip().lower(),
+                    text=text,
+                )
             )
 
         def failed(self, failure: Failure) -> None:
@@ -162,7 +183,7 @@ def _run_child(settings: Settings, urls: Sequence[str]) -> list[dict[str, Any]]:
 def _main(lines: Iterator[str]) -> int:
     request = json.loads("".join(lines))
     settings = Settings.model_validate(request["settings"])
-    json.dump(_run_child(settings, request["urls"]), sys.stdout)
+    json.dump(_run_child(settings, request["urls"], bool(request.get("keep_text"))), sys.stdout)
     return 0
 
 

@@ -24,12 +24,11 @@ from bot.digest import ClaimWording
 from bot.render import render_timeline_page
 from bot.timeline import STANCES, Timeline, build_timeline, claim_sparkline
 from crawler.config import Settings
-from crawler.fetch_page import FetchError, FetchLimits, fetch_page
-from crawler.fetch_policy import AddressGuard
 from crawler.judge.claimdraft import propose_claims, render_draft
 from crawler.judge.claims import ClaimSet, ClaimsFileError, load_claim_set
 from crawler.judge.numbers import Quantity
 from crawler.judge.text import detect_lang
+from crawler.probe import ProbeError, probe_urls
 from crawler.storage.claims import ClaimTally
 
 logger = logging.getLogger(__name__)
@@ -54,19 +53,15 @@ def seeds_dir(settings: Settings) -> Path:
 
 
 def _fetch(url: str, settings: Settings) -> tuple[str, str]:
-    """The body of a URL as text, and its content type: one page under the crawl's fetch policy and limits."""
-    crawl = settings.crawl
-    limits = FetchLimits(crawl.max_page_bytes, crawl.download_timeout, user_agent=crawl.user_agent)
+    """The body of a URL as text, and its content type: one page through Scrapy, under the crawl's policy."""
     try:
-        page = fetch_page(url, AddressGuard(crawl.allowed_networks), limits)
-    except FetchError as exc:
-        hint = "; save the article to a file" if exc.reason in ("too_large", "timeout") else ""
-        raise click.ClickException(f"could not fetch {url} ({exc.reason}): {exc.detail}{hint}") from None
-    try:
-        text = page.body.decode(page.charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        text = page.body.decode("utf-8", errors="replace")
-    return text, page.content_type
+        (page,) = probe_urls(settings, [url], keep_text=True)
+    except ProbeError as exc:
+        raise click.ClickException(f"could not fetch {url}: {exc}") from None
+    if not page.ok:
+        hint = "; save the article to a file" if page.reason in ("too_large", "timeout") else ""
+        raise click.ClickException(f"could not fetch {url} ({page.reason}): {page.detail}{hint}")
+    return page.text, page.content_type
 
 
 def _from_html(html: str, url: str) -> SeedArticle:

@@ -1,4 +1,4 @@
-"""`seeds add URL` fetches one page under the crawl's fetch policy and limits (tried on the hostile web)."""
+"""`seeds add URL` fetches one page through Scrapy, under the fetch policy and limits (hostile web)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from crawler.fetch_page import FetchError, FetchLimits, fetch_page
-from crawler.fetch_policy import AddressGuard
+from crawler.config import Settings, load_settings
+from crawler.probe import probe_urls
 from tests.fakes.hostile_site import SECRET, HostileSite
-
-GUARD = AddressGuard(["127.0.0.1/32"])
-LIMITS = FetchLimits(max_bytes=1_000_000, timeout=1.5, user_agent="seedwatch-test")
 
 
 @pytest.fixture(scope="module")
@@ -25,33 +22,42 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileSite]:
         yield running
 
 
-def _reason(url: str) -> str:
-    with pytest.raises(FetchError) as failed:
-        fetch_page(url, GUARD, LIMITS)
-    return failed.value.reason
+@pytest.fixture
+def policy(tmp_path: Path) -> Settings:
+    return load_settings(
+        environ={},
+        overrides={
+            "database_url": f"sqlite:///{tmp_path / 't.db'}",
+            "crawl": {
+                "allowed_networks": ["127.0.0.1/32"],
+                "download_timeout": 1.5,
+                "max_page_bytes": 1_000_000,
+            },
+        },
+    )
 
 
-def test_an_allowed_page_is_fetched(site: HostileSite) -> None:
-    page = fetch_page(f"{site.base}/good", GUARD, LIMITS)
-    assert b"harbour budget" in page.body and page.content_type == "text/html" and page.charset == "utf-8"
+def test_an_allowed_page_is_fetched_as_text(site: HostileSite, policy: Settings) -> None:
+    (page,) = probe_urls(policy, [f"{site.base}/good"], keep_text=True)
+    assert page.ok and page.content_type == "text/html" and "harbour budget" in page.text
 
 
-def test_refused_schemes_addresses_and_redirects_send_nothing(site: HostileSite) -> None:
+def test_refusals_and_limits_give_their_reason_and_send_nothing(site: HostileSite, policy: Settings) -> None:
     links = site.forbidden_links()
-    for name in ("file", "file-localhost", "ftp", "data", "redirect-file"):
-        assert _reason(links[name]) == "blocked_scheme", name
+    expected = {
+        links[name]: "blocked_scheme" for name in ("file", "file-localhost", "ftp", "data", "redirect-file")
+    }
     for name in ("loopback-2", "ipv6-loopback", "localhost", "mapped", "redirect-127.0.0.2", "redirect-ipv6"):
-        assert _reason(links[name]) == "blocked_address", name
-    assert [hit for hit in site.hits if hit[0] in site.trap_labels] == []
-
-
-def test_every_download_is_capped_in_bytes_after_decompression_and_in_total_time(site: HostileSite) -> None:
-    assert _reason(f"{site.base}/huge") == "too_large"
-    assert _reason(f"{site.base}/bomb") == "too_large"  # 64 KB on the wire, 64 MB inflated
+        expected[links[name]] = "blocked_address"
+    expected[f"{site.base}/huge"] = "too_large"
+    expected[f"{site.base}/bomb"] = "too_large"  # 64 KB on the wire, 64 MB inflated
     # One byte every 0.1 s: every read is quick, so only a limit on the whole fetch stops it.
-    assert _reason(f"{site.base}/drip") == "timeout"
-    assert _reason(f"{site.base}/loop-a") == "redirect_loop"
-    assert _reason(f"http://127.0.0.1:{site.closed_port()}/") == "connection_refused"
+    expected[f"{site.base}/drip"] = "timeout"
+    expected[f"http://127.0.0.1:{site.closed_port()}/"] = "connection_refused"
+    probes = probe_urls(policy, list(expected), keep_text=True)
+    assert {p.url: p.reason for p in probes} == expected
+    assert not any(p.ok or p.text for p in probes)
+    assert [hit for hit in site.hits if hit[0] in site.trap_labels] == []
 
 
 def test_seeds_add_refuses_with_the_reason_and_writes_nothing(site: HostileSite, tmp_path: Path) -> None:
@@ -64,6 +70,7 @@ def test_seeds_add_refuses_with_the_reason_and_writes_nothing(site: HostileSite,
     for url, reason in (
         (site.forbidden_links()["redirect-metadata"], "blocked_address"),
         (f"{site.base}/drip", "timeout"),
+        (f"{site.base}/loop-a", "redirect"),
     ):
         result = CliRunner().invoke(main, ["seeds", "add", url, "--config", str(config)])
         assert result.exit_code == 1 and reason in result.output and "Traceback" not in result.output
