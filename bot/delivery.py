@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, NetworkError, TelegramError
+from telegram.ext import ExtBot
 
 from bot.delivery_actions import Action, DeliveryError, action_for, halve, retry_delay
 from bot.prepare import ChatView, DigestMaker, daily_key, next_due, window_start
-from bot.ratelimit import FloodLimiter, RetryTooLong, until_recorded
+from bot.ratelimit import BULK, FloodLimiter, RetryTooLong, until_recorded
 from bot.render import plain_text
 from crawler.config import Settings
 from crawler.storage import Chat, Store, utcnow
@@ -58,6 +59,7 @@ class Target:
     thread_id: int | None
     delivery_id: int = 0
     attempts: int = 1
+    bulk: bool = False  # a scheduled digest or a broadcast: gives way to replies at the flood limit
 
 
 @dataclass
@@ -85,7 +87,7 @@ class Deliverer:
         self,
         settings: Settings,
         store: Store,
-        bot: Bot,
+        bot: ExtBot[Any],
         *,
         maker: DigestMaker | None = None,
         owner: str | None = None,
@@ -345,7 +347,9 @@ class Deliverer:
             if chat is None or not chat.active:
                 await self._db(self.store.deliveries.finish, delivery_id, FAILED, "chat inactive", lease)
                 return FAILED
-            target = Target(chat.id, chat.chat_id, chat.thread_id, delivery_id, delivery.attempts)
+            # Asked for (`/digest`) or an admin notice: someone is waiting for it, as for a reply.
+            bulk = not delivery.digest_key.startswith(("now:", "notice:"))
+            target = Target(chat.id, chat.chat_id, chat.thread_id, delivery_id, delivery.attempts, bulk)
             if delivery.target_chat_id is not None:  # older records have no target: the chat's own topic
                 target.chat_id, target.thread_id = delivery.target_chat_id, delivery.target_thread_id
             return await self._send_parts(delivery.parts, delivery.parts_sent, target, lease)
@@ -371,7 +375,9 @@ class Deliverer:
                 return "busy"
             async with until_recorded():  # the in-flight slot is held until the part is recorded
                 try:
-                    ids = await self._send_text(target, str(parts[index]), html_mode=True)
+                    # Only the first part of an asked-for digest is a reply; the rest give way to replies.
+                    bulk = target.bulk or index > 0
+                    ids = await self._send_text(target, str(parts[index]), html_mode=True, bulk=bulk)
                 except DeliveryError as exc:
                     return await self._failed(target, exc, lease)
                 # ... and "sent part i" right after Telegram's answer, before anything else happens.
@@ -397,7 +403,7 @@ class Deliverer:
         await self._db(self.store.deliveries.finish, delivery_id, FAILED, exc.reason, lease)
         return FAILED
 
-    async def _send_text(self, target: Target, text: str, html_mode: bool) -> list[int]:
+    async def _send_text(self, target: Target, text: str, html_mode: bool, bulk: bool) -> list[int]:
         for _ in range(6):
             try:
                 message = await self.bot.send_message(
@@ -406,6 +412,7 @@ class Deliverer:
                     parse_mode=ParseMode.HTML if html_mode else None,
                     message_thread_id=target.thread_id,
                     link_preview_options=NO_PREVIEW,
+                    rate_limit_args=BULK if bulk else None,
                 )
                 self.messages_sent += 1
                 self._failures_in_a_row = 0
@@ -426,7 +433,9 @@ class Deliverer:
                     target.thread_id = None
                     await self._db(self.store.deliveries.retarget, target.delivery_id, thread_id=None)
                 elif action is Action.SPLIT and (halves := halve(text, html_mode)):
-                    return [i for half in halves for i in await self._send_text(target, half, html_mode)]
+                    return [
+                        i for half in halves for i in await self._send_text(target, half, html_mode, bulk)
+                    ]
                 elif action is Action.SPLIT and html_mode:
                     text, html_mode = plain_text(text), False
                 else:

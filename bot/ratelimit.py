@@ -8,6 +8,10 @@ Telegram answered. Telegram sees each message somewhere between those two moment
 request reaches it, no period there ever holds more than N. A message takes the slots of all its windows
 at once, so one waiting for its own chat holds nothing another chat needs: a chat's limit delays only it.
 
+Replies come before bulk sends: a message sent with `rate_limit_args=BULK` (scheduled digests, broadcasts)
+leaves the shared windows (overall, in flight) to any other message that waits only for them, so a
+`/help` is answered within a second even while a fan-out keeps the bot at its overall limit.
+
 A `RetryAfter` pauses the chat it was for (every chat only when several chats meet 429s within a second, or
 the request had no chat: Telegram's overall flood), then the request is retried. A wait longer than
 `max_retry_after`, or a chat still paused for longer than that, raises `RetryTooLong` at once, and the
@@ -39,6 +43,8 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 # Methods that put a message in a chat count towards the flood limits; lookups and answers do not.
 THROTTLED_PREFIXES = ("send", "copyMessage", "forwardMessage", "editMessage")
+# `rate_limit_args` of a message that may wait for replies to other users (a fan-out's part).
+BULK = 1
 
 
 class RetryTooLong(Exception):
@@ -152,6 +158,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._sleep: Sleep = sleep or asyncio.sleep
         self._clock = clock
         self._freed = asyncio.Condition()
+        self._urgent: list[list[SlotWindow]] = []  # the windows of each reply waiting for a slot
         self.retries = 0
         self.waited = 0.0
         self.global_pauses = 0
@@ -195,17 +202,31 @@ class FloodLimiter(BaseRateLimiter[int]):
             self.waited += wait
             await self._sleep(wait)
 
-    async def _acquire(self, windows: list[SlotWindow]) -> None:
+    async def _acquire(self, windows: list[SlotWindow], bulk: bool = False) -> None:
         # Take the slots of all windows at once, so none is held (and wasted) while waiting for another.
         async with self._freed:
-            while True:
-                wait = max(w.wait_time(self._clock()) for w in windows)
-                if wait <= 0:
-                    for window in windows:
-                        window.take()
-                    return
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._freed.wait(), None if math.isinf(wait) else wait)
+            if not bulk:
+                self._urgent.append(windows)
+            try:
+                while True:
+                    now = self._clock()
+                    wait = max(w.wait_time(now) for w in windows)
+                    if wait <= 0 and not (bulk and self._reply_waiting(now)):
+                        for window in windows:
+                            window.take()
+                        return
+                    timeout = None if math.isinf(wait) else max(wait, 0.0) or None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._freed.wait(), timeout)
+            finally:
+                if not bulk:
+                    self._urgent.remove(windows)
+                    self._freed.notify_all()  # bulk sends that gave way may go on
+
+    def _reply_waiting(self, now: float) -> bool:
+        """A reply waits only for a shared window (overall, in flight): a bulk send leaves it the slot."""
+        shared = (self._overall, self._in_flight)
+        return any(all(w.wait_time(now) <= 0 for w in windows if w not in shared) for windows in self._urgent)
 
     async def _release(self, windows: list[SlotWindow]) -> None:
         async with self._freed:
@@ -259,6 +280,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> JSON:
         """Throttle message-sending calls, then call; on a 429 pause that chat, wait, and retry."""
+        bulk = rate_limit_args == BULK
         chat_id = _chat_key(data.get("chat_id"))
         throttled = endpoint.startswith(THROTTLED_PREFIXES)
         windows = self.windows(chat_id) if throttled else []
@@ -266,7 +288,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             await self._sit_out_pause(chat_id if throttled else None)
             if windows:
                 await _release_unrecorded()  # never wait for a slot while holding one (a split part)
-                await self._acquire(windows)
+                await self._acquire(windows, bulk)
             started = self._clock()
             answered = False
             try:
