@@ -246,9 +246,11 @@ def main(argv: list[str]) -> None:
         f"{load_base:.1f} (one at a time), on {os.cpu_count()} CPUs shared with other work.\n\n"
         f"The 30 msg/s limit alone needs {2 * users / 30:.1f} s for the {2 * users} answers of the burst. "
         "With /help at 20 per second on top of the digests' 20 msg/s the bot is asked for more than "
-        "Telegram's 30 msg/s: answers then queue behind digest parts in the flood limiter, which serves "
-        "requests first come first served (giving one-message answers priority over digest parts would "
-        "need a priority in `bot.ratelimit.FloodLimiter`)."
+        "Telegram's 30 msg/s. The flood limiter then serves replies first: a digest's parts after its "
+        "first (and scheduled digests and broadcasts) give way to any reply waiting only for the overall "
+        "limit, so the digests take longer and the /help answers do not queue behind them. Before that "
+        "priority (same script, 2026-12-06 21:17 UTC, load average 25) the 10 s spread gave p50 2.14 s, "
+        "p95 4.36 s, max 4.80 s."
     )
     if ours["errors"] or base["errors"]:
         body = body.replace("no 429 was answered", f"errors: {ours['errors']} / {base['errors']}")
