@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
 from bot.i18n import normalize_lang
 from bot.render import render_digest
 from bot.timeline import Timeline, build_timeline
 from crawler.config import Settings
+from crawler.judge.canonical import link_url
+from crawler.judge.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
 from crawler.storage import Chat, Store
 
 logger = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class DigestMaker:
         key = (start, end, view)
         if key not in self._parts:
             if (start, end) not in self._articles:
-                self._articles[(start, end)] = self.store.digest.window(start, end)
+                self._articles[(start, end)] = shown_links(self.store.digest.window(start, end))
             if start not in self._supported:
                 self._supported[start] = self.store.digest.supported_before(start)
             digest = compose_digest(
@@ -158,6 +159,11 @@ class DigestMaker:
         self._articles.clear()
         self._supported.clear()
         self._parts.clear()
+
+
+def shown_links(articles: Iterable[DigestArticle]) -> list[DigestArticle]:
+    """The articles with the address readers see (`link_url`: no tracking parameters, no fragment)."""
+    return [replace(a, url=link_url(a.url)) if a.url else a for a in articles]
 
 
 def claims_timeline(store: Store, claim_order: Iterable[str] = ()) -> Timeline:

@@ -20,7 +20,6 @@ from rich.table import Table
 from bot.claims_text import coverage_line, legend
 from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
-from bot.digest import ClaimWording
 from bot.render import render_timeline_page
 from bot.timeline import STANCES, Timeline, build_timeline, claim_sparkline
 from crawler.config import Settings
@@ -28,6 +27,7 @@ from crawler.fetch_page import FetchError, FetchLimits, fetch_page
 from crawler.fetch_policy import AddressGuard
 from crawler.judge.claimdraft import propose_claims, render_draft
 from crawler.judge.claims import ClaimSet, ClaimsFileError, load_claim_set
+from crawler.judge.digest import ClaimWording
 from crawler.judge.numbers import Quantity
 from crawler.judge.text import detect_lang
 from crawler.storage.claims import ClaimTally
