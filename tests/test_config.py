@@ -80,7 +80,7 @@ def test_reference_lists_every_key_with_help() -> None:
 
 
 def test_the_shipped_reference_is_current() -> None:
-    from bot.cli import reference_markdown
+    from bot.cli.config import reference_markdown
 
     shipped = (PROJECT_ROOT / "config" / "REFERENCE.md").read_text(encoding="utf-8")
     assert shipped == reference_markdown(), "run: seedwatch config --markdown > config/REFERENCE.md"

@@ -1,7 +1,8 @@
-"""From stored data and a chat's settings to its digest: window, filter, schedule, claim wording.
+"""From stored data and a chat's settings to its digest: window, filter, claim wording, links.
 
 The glue between `crawler.storage` (which loads plain dataclasses) and the pure `compose_digest` and
-`render_digest`; used by the bot, the delivery passes and `seedwatch digest`.
+`render_digest`; used by the bot, the delivery passes and `seedwatch digest`. When a chat's digest is due
+is `bot.digest_time`; the claims' wording is read by `crawler.seeds.load_wording`.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta, tzinfo
 
+from bot.digest_time import zone_of
 from bot.i18n import normalize_lang
 from bot.render import render_digest
 from bot.timeline import Timeline, build_timeline
 from crawler.config import Settings
 from crawler.judge.canonical import link_url
 from crawler.judge.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
+from crawler.seeds import load_wording
 from crawler.storage import Chat, Store
 
 logger = logging.getLogger(__name__)
@@ -48,75 +50,6 @@ class ChatView:
     def zone(self) -> tzinfo:
         """The chat's time zone (UTC if the stored name became unknown)."""
         return zone_of(self.timezone)
-
-
-def zone_of(name: str) -> tzinfo:
-    """A time zone by IANA name; UTC for a name this system does not know."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def parse_hhmm(value: str) -> time | None:
-    """`08:30` as a time, or None when it is not a time of day."""
-    parts = value.strip().split(":")
-    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
-        return None
-    hour, minute = int(parts[0]), int(parts[1])
-    return time(hour, minute) if hour < 24 and minute < 60 else None
-
-
-def next_due(after: datetime, digest_time: str, timezone: str) -> datetime:
-    """The first moment strictly after `after` when the clock in `timezone` shows `digest_time`, in UTC."""
-    zone = zone_of(timezone)
-    at = parse_hhmm(digest_time) or time(8, 0)
-    local = after.astimezone(zone)
-    day = local.date()
-    for _ in range(3):
-        candidate = datetime.combine(day, at, tzinfo=zone)
-        if candidate.astimezone(UTC) > after:
-            return candidate.astimezone(UTC)
-        day += timedelta(days=1)
-    raise AssertionError("unreachable: a time of day recurs within three days")
-
-
-def daily_key(due: datetime, timezone: str) -> str:
-    """The delivery key of a scheduled digest: one per chat and local day."""
-    return f"daily:{due.astimezone(zone_of(timezone)).date().isoformat()}"
-
-
-def load_wording(settings: Settings) -> dict[str, ClaimWording]:
-    """The display wording of the active seeds' claims, in claims-file order; empty when unavailable."""
-    try:
-        from crawler.judge.claims import load_claim_set
-    except ImportError:
-        return {}
-    wording: dict[str, ClaimWording] = {}
-    for folder in settings.seed_dirs():
-        path = folder / "claims.yaml"
-        if not path.exists():
-            continue
-        try:
-            claim_set = load_claim_set(path)
-        except Exception as exc:  # a broken claims file must not stop digests: show ids instead
-            logger.warning("cannot read claim wording from %s: %s", path, exc)
-            continue
-        for claim in getattr(claim_set, "claims", ()):
-            wording[str(claim.id)] = _wording(claim)
-    return wording
-
-
-def _wording(claim: object) -> ClaimWording:
-    text = getattr(claim, "claim", None) or getattr(claim, "text", None)
-    claim_id = str(getattr(claim, "id", ""))
-    if isinstance(text, Mapping):
-        return ClaimWording(claim_id, en=str(text.get("en", "")), zh=str(text.get("zh", "")))
-    en = getattr(claim, "en", None) or getattr(claim, "text_en", None)
-    zh = getattr(claim, "zh", None) or getattr(claim, "text_zh", None)
-    if en or zh:
-        return ClaimWording(claim_id, en=str(en or ""), zh=str(zh or ""))
-    return ClaimWording(claim_id, en=str(text or ""))
 
 
 class DigestMaker:
