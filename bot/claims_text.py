@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from bot.digest import ClaimWording
 from bot.i18n import t
 from bot.render import quote, split_messages, unstopped
 from bot.timeline import SPARK_COLUMNS, Timeline, bucketed, claim_sparkline, days_per_column, sparkline
 from bot.timeline_svg import day_label
+from crawler.judge.digest import ClaimWording
 
 EVIDENCE_CHARS = 300
 

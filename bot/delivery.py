@@ -34,7 +34,8 @@ from telegram.error import ChatMigrated, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from bot.delivery_actions import Action, DeliveryError, action_for, halve, retry_delay
-from bot.prepare import ChatView, DigestMaker, daily_key, next_due, window_start
+from bot.digest import ChatView, DigestMaker, window_start
+from bot.digest_time import daily_key, next_due
 from bot.ratelimit import BULK, FloodLimiter, RetryTooLong, until_recorded
 from bot.render import plain_text
 from crawler.config import Settings

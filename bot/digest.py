@@ -1,333 +1,132 @@
-"""Composing a digest: a pure function over stored articles, one chat and one time window.
+"""From stored data and a chat's settings to its digest: window, filter, claim wording, links.
 
-`compose_digest` takes plain dataclasses (built from the database by `crawler.storage.digest`) and returns a
-`Digest`: one entry per story, led by its best copy, ranked by novelty then recency; the seed's claims that
-were disputed or newly supported in the window; and how much was left out. Rendering is `bot.render`.
-No I/O, no framework imports.
+The glue between `crawler.storage` (which loads plain dataclasses) and the pure `compose_digest` and
+`render_digest`; used by the bot, the delivery passes and `seedwatch digest`. When a chat's digest is due
+is `bot.digest_time`; the claims' wording is read by `crawler.seeds.load_wording`.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from crawler.judge.text import split_paragraphs, split_sentences
-from crawler.judge.types import ClaimMatch
+from bot.digest_time import zone_of
+from bot.i18n import normalize_lang
+from bot.render import render_digest
+from bot.timeline import Timeline, build_timeline
+from crawler.config import Settings
+from crawler.judge.canonical import link_url
+from crawler.judge.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
+from crawler.seeds import load_wording
+from crawler.storage import Chat, Store
 
-SNIPPET_CHARS = 240  # columns; a Chinese character takes two
-SNIPPET_MIN = 80  # a shorter opening ("DeepSeek isn't done.") takes the next paragraph's sentences too
+logger = logging.getLogger(__name__)
+
+FIRST_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
-class DigestArticle:
-    """A stored article with what was judged about it, as the digest needs it."""
+class ChatView:
+    """What a digest depends on in a chat's settings (hashable, so equal chats share one rendering)."""
 
-    key: int
-    url: str
-    outlet: str
-    title: str
-    text: str
-    fetched: datetime
-    published: datetime | None = None
-    lang: str = ""
-    relevant: bool = True
-    topics: tuple[str, ...] = ()
-    duplicate_of: int | None = None
-    duplicate_kind: str | None = None
-    story: int | None = None
-    novelty: float | None = None
-    claims: tuple[ClaimMatch, ...] = ()
+    lang: str
+    timezone: str
+    chat_filter: ChatFilter
+
+    @classmethod
+    def of(cls, chat: Chat, settings: Settings) -> ChatView:
+        """The view of a stored chat."""
+        chat_filter = ChatFilter(
+            topics=tuple(sorted(str(t) for t in chat.topics or ())),
+            include=tuple(str(w) for w in chat.include_words or ()),
+            exclude=tuple(str(w) for w in chat.exclude_words or ()),
+        )
+        lang = normalize_lang(chat.lang, settings.bot.default_lang)
+        return cls(lang, chat.timezone or settings.bot.default_timezone, chat_filter)
 
     @property
-    def when(self) -> datetime:
-        """When it appeared: its publication time, else when we fetched it."""
-        return self.published or self.fetched
+    def zone(self) -> tzinfo:
+        """The chat's time zone (UTC if the stored name became unknown)."""
+        return zone_of(self.timezone)
 
 
-@dataclass(frozen=True)
-class ChatFilter:
-    """What one chat wants: topics (none means all) and plain words to require or refuse."""
+class DigestMaker:
+    """Composes and renders digests from the store, sharing work between chats of one pass."""
 
-    topics: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    def __init__(self, settings: Settings, store: Store, wording: Mapping[str, ClaimWording] | None = None):
+        self.settings = settings
+        self.store = store
+        self.wording = dict(wording) if wording is not None else load_wording(settings)
+        self._articles: dict[tuple[datetime | None, datetime], list[DigestArticle]] = {}
+        self._supported: dict[datetime | None, set[str]] = {}
+        self._parts: dict[tuple[datetime | None, datetime, ChatView], tuple[Digest, list[str]]] = {}
 
+    def digest(self, view: ChatView, start: datetime | None, end: datetime) -> Digest:
+        """The digest of [start, end) for a chat with this view."""
+        return self.rendered(view, start, end)[0]
 
-@dataclass(frozen=True)
-class ClaimWording:
-    """How a seed claim is shown to readers, in each language."""
+    def rendered(self, view: ChatView, start: datetime | None, end: datetime) -> tuple[Digest, list[str]]:
+        """The digest and its Telegram messages; chats with equal views and windows share them."""
+        key = (start, end, view)
+        if key not in self._parts:
+            if (start, end) not in self._articles:
+                self._articles[(start, end)] = shown_links(self.store.digest.window(start, end))
+            if start not in self._supported:
+                self._supported[start] = self.store.digest.supported_before(start)
+            digest = compose_digest(
+                self._articles[(start, end)],
+                start=start,
+                end=end,
+                chat_filter=view.chat_filter,
+                wording=self.wording,
+                supported_before=self._supported[start],
+                max_entries=self.settings.bot.digest_max_entries,
+            )
+            self._parts[key] = (digest, render_digest(digest, view.lang, view.zone))
+        return self._parts[key]
 
-    id: str
-    en: str = ""
-    zh: str = ""
-
-    def text(self, lang: str) -> str:
-        """The wording in `lang`, else the other language, else the id."""
-        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
-        return first or second or self.id
-
-
-@dataclass(frozen=True)
-class OtherCopy:
-    """Another outlet's article on the same story."""
-
-    outlet: str
-    url: str
-
-
-@dataclass(frozen=True)
-class StoryEntry:
-    """One story in the digest: its best copy, the other outlets, and the claims it takes a side on."""
-
-    lead: DigestArticle
-    snippet: str
-    others: tuple[OtherCopy, ...]
-    articles: int
-    novelty: float | None
-    latest: datetime
-    disputes: tuple[str, ...] = ()
-    supports: tuple[str, ...] = ()
+    def forget(self) -> None:
+        """Drop what a pass cached (call between passes)."""
+        self._articles.clear()
+        self._supported.clear()
+        self._parts.clear()
 
 
-@dataclass(frozen=True)
-class ClaimUpdate:
-    """A seed claim disputed (or newly supported) in the window, with its best evidence."""
-
-    claim_id: str
-    stance: str
-    evidence: str
-    url: str
-    outlet: str
-    articles: int
+def shown_links(articles: Iterable[DigestArticle]) -> list[DigestArticle]:
+    """The articles with the address readers see (`link_url`: no tracking parameters, no fragment)."""
+    return [replace(a, url=link_url(a.url)) if a.url else a for a in articles]
 
 
-@dataclass(frozen=True)
-class Digest:
-    """Everything one chat is told about one window."""
-
-    start: datetime | None
-    end: datetime
-    entries: tuple[StoryEntry, ...]
-    claims: tuple[ClaimUpdate, ...]
-    wording: Mapping[str, ClaimWording] = field(default_factory=dict)
-    articles: int = 0
-    more_entries: int = 0
-    more_claims: int = 0
-    left_out_duplicates: int = 0
-    left_out_irrelevant: int = 0
-    left_out_filtered: int = 0
-
-    @property
-    def empty(self) -> bool:
-        """Nothing to tell: no story and no claim news."""
-        return not self.entries and not self.claims
-
-    def claim_text(self, claim_id: str, lang: str) -> str:
-        """A claim's wording for readers of `lang` (its id when the claims file lacks it)."""
-        wording = self.wording.get(claim_id)
-        return wording.text(lang) if wording else claim_id
+def claims_timeline(store: Store, claim_order: Iterable[str] = ()) -> Timeline:
+    """The claims timeline of everything stored, claims in `claim_order` (e.g. a `load_wording` result)."""
+    return build_timeline(store.claims.per_day(), store.claims.coverage_per_day(), list(claim_order))
 
 
-def contains_word(text: str, word: str) -> bool:
-    """Whether `word` is in `text`, ignoring case; Latin words must stand alone (`AI` is not in `said`)."""
-    needle = word.casefold().strip()
-    if not needle:
-        return False
-    haystack = text.casefold()
-    start = haystack.find(needle)
-    while start >= 0:
-        end = start + len(needle)
-        before = haystack[start - 1] if start else " "
-        after = haystack[end] if end < len(haystack) else " "
-        if not (_latin_alnum(needle[0]) and _latin_alnum(before)) and not (
-            _latin_alnum(needle[-1]) and _latin_alnum(after)
-        ):
-            return True
-        start = haystack.find(needle, start + 1)
-    return False
+def window_start(chat: Chat, end: datetime) -> datetime:
+    """Where a chat's next digest begins: the end of its last one, or a day back for a new chat."""
+    return chat.last_window_end if chat.last_window_end is not None else end - FIRST_WINDOW
 
 
-def _latin_alnum(char: str) -> bool:
-    # Only Latin letters and digits join into words; CJK text has no spaces, so any CJK match counts.
-    return char.isascii() and char.isalnum()
-
-
-def passes_filter(article: DigestArticle, chat_filter: ChatFilter) -> bool:
-    """Whether a relevant article is one this chat wants."""
-    if chat_filter.topics and not set(article.topics) & set(chat_filter.topics):
-        return False
-    text = f"{article.title}\n{article.text}"
-    if chat_filter.include and not any(contains_word(text, w) for w in chat_filter.include):
-        return False
-    return not any(contains_word(text, w) for w in chat_filter.exclude)
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes: Chinese characters count two, so snippets read alike in both languages."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def snippet(article: DigestArticle, limit: int = SNIPPET_CHARS) -> str:
-    """The opening of an article, whole sentences up to `limit` columns, the title not repeated."""
-    title = article.title.strip()
-    out = ""
-    for line in split_paragraphs(article.text):
-        found = line.find(title) if title else -1
-        # What precedes the title on its line is page furniture (breadcrumbs, datelines, bylines).
-        paragraph = line[found + len(title) :].strip(" |»›>-—–:：·") if 0 <= found < 200 else line
-        if not out:
-            if len(paragraph) < 20:
-                continue
-            out = _sentences_upto("", paragraph, limit) or _cut(paragraph, limit)
-        else:
-            longer = _sentences_upto(out, paragraph, limit)
-            if longer == out:
-                break
-            out = longer
-        if out.endswith("…") or display_width(out) >= SNIPPET_MIN:
-            break
-    return out
-
-
-def _sentences_upto(out: str, paragraph: str, limit: int) -> str:
-    for sentence in split_sentences(paragraph):
-        joined = f"{out} {sentence}".strip() if out and sentence[:1].isascii() else out + sentence
-        if display_width(joined) > limit:
-            break
-        out = joined
-    return out
-
-
-def _cut(text: str, limit: int) -> str:
-    width = 0
-    for index, char in enumerate(text):
-        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        if width > limit - 1:
-            cut = text[:index]
-            space = cut.rfind(" ")
-            return (cut[:space] if space > len(cut) // 2 else cut).rstrip(" ,.;:，。；：") + "…"
-    return text
-
-
-def _group_key(article: DigestArticle, in_window: Mapping[int, DigestArticle]) -> tuple[str, int]:
-    if article.story is not None:
-        return ("story", article.story)
-    root = article
-    seen = {root.key}
-    while root.duplicate_of is not None and root.duplicate_of in in_window and root.duplicate_of not in seen:
-        root = in_window[root.duplicate_of]
-        seen.add(root.key)
-    return ("copy", root.duplicate_of if root.duplicate_of is not None else root.key)
-
-
-def _is_repeat(article: DigestArticle, in_window: Mapping[int, DigestArticle]) -> bool:
-    """A copy of an article from before the window: already told."""
-    return article.duplicate_of is not None and article.duplicate_of not in in_window
-
-
-def _stances(members: Sequence[DigestArticle], stance: str) -> tuple[str, ...]:
-    ids = {c.claim_id for a in members for c in a.claims if c.stance == stance}
-    return tuple(sorted(ids))
-
-
-def _entry(members: Sequence[DigestArticle]) -> StoryEntry:
-    # The best copy: the most complete text, then the earliest.
-    lead = min(members, key=lambda a: (-len(a.text), a.when, a.key))
-    others: dict[str, OtherCopy] = {}
-    for article in sorted(members, key=lambda a: (a.when, a.key)):
-        outlet = article.outlet.strip()
-        if article is lead or not outlet or outlet == lead.outlet.strip() or outlet in others:
-            continue
-        others[outlet] = OtherCopy(outlet, article.url)
-    novelties = [a.novelty for a in members if a.novelty is not None]
-    return StoryEntry(
-        lead=lead,
-        snippet=snippet(lead),
-        others=tuple(others.values()),
-        articles=len(members),
-        novelty=max(novelties) if novelties else None,
-        latest=max(a.when for a in members),
-        disputes=_stances(members, "disputes"),
-        supports=_stances(members, "supports"),
-    )
-
-
-def _rank(entry: StoryEntry) -> tuple[float, float]:
-    # Novelty in tenths, so that near-equal scores fall back to recency rather than noise.
-    novelty = round(entry.novelty, 1) if entry.novelty is not None else -1.0
-    return (-novelty, -entry.latest.timestamp())
-
-
-def _claim_updates(
-    articles: Sequence[DigestArticle], supported_before: Collection[str], order: Mapping[str, int]
-) -> tuple[ClaimUpdate, ...]:
-    by_claim: dict[tuple[str, str], list[tuple[ClaimMatch, DigestArticle]]] = defaultdict(list)
-    for article in articles:
-        for match in article.claims:
-            if match.stance == "disputes" or (
-                match.stance == "supports" and match.claim_id not in supported_before
-            ):
-                by_claim[(match.stance, match.claim_id)].append((match, article))
-    updates = []
-    for (stance, claim_id), found in by_claim.items():
-        match, article = min(found, key=lambda pair: (-pair[0].score, pair[1].when, pair[1].key))
-        count = len({a.key for _, a in found})
-        updates.append(ClaimUpdate(claim_id, stance, match.evidence, article.url, article.outlet, count))
-    updates.sort(key=lambda u: (u.stance != "disputes", order.get(u.claim_id, len(order)), u.claim_id))
-    return tuple(updates)
-
-
-def compose_digest(
-    articles: Iterable[DigestArticle],
+def preview_digest(
+    settings: Settings,
+    store: Store,
     *,
-    start: datetime | None,
-    end: datetime,
-    chat_filter: ChatFilter | None = None,
-    wording: Mapping[str, ClaimWording] | None = None,
-    supported_before: Collection[str] = (),
-    max_entries: int = 20,
-    max_claims: int = 10,
-) -> Digest:
-    """The digest of the articles fetched in [start, end) for a chat with `chat_filter`.
+    lang: str | None = None,
+    since: datetime | None = None,
+    topics: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> tuple[Digest, ChatView]:
+    """The digest a new chat with these choices would get for [since, now) (default: the last 24 hours).
 
-    `wording` gives the claims' display text in claim-file order; `supported_before` holds the claims already
-    supported before `start`, so only new support is reported. Disputes come first, then new support, at
-    most `max_claims` in all.
+    For `seedwatch digest --print/--html` and the demo: render it with `render_text(digest, view.lang,
+    view.zone)` or `render_page(...)`.
     """
-    chat_filter = chat_filter or ChatFilter()
-    wording = dict(wording or {})
-    window = [a for a in articles if (start is None or a.fetched >= start) and a.fetched < end]
-    relevant = [a for a in window if a.relevant]
-    wanted = [a for a in relevant if passes_filter(a, chat_filter)]
-    in_window = {a.key: a for a in wanted}
-    groups: dict[tuple[str, int], list[DigestArticle]] = defaultdict(list)
-    repeats = 0
-    for article in wanted:
-        groups[_group_key(article, in_window)].append(article)
-    entries = []
-    for members in groups.values():
-        fresh = [a for a in members if not _is_repeat(a, in_window)]
-        if not fresh:
-            repeats += len(members)
-            continue
-        entries.append(_entry(members))
-    entries.sort(key=_rank)
-    shown = entries[:max_entries]
-    order = {claim_id: index for index, claim_id in enumerate(wording)}
-    claims = _claim_updates(wanted, supported_before, order)
-    return Digest(
-        start=start,
-        end=end,
-        entries=tuple(shown),
-        claims=claims[:max_claims],
-        wording=wording,
-        articles=len(window),
-        more_entries=len(entries) - len(shown),
-        more_claims=max(0, len(claims) - max_claims),
-        left_out_duplicates=repeats + sum(e.articles - 1 for e in entries),
-        left_out_irrelevant=len(window) - len(relevant),
-        left_out_filtered=len(relevant) - len(wanted),
+    end = now or datetime.now(UTC)
+    view = ChatView(
+        normalize_lang(lang, settings.bot.default_lang),
+        settings.bot.default_timezone,
+        ChatFilter(topics=topics),
     )
+    return DigestMaker(settings, store).digest(view, since or end - FIRST_WINDOW, end), view

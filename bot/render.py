@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from bot.digest import ClaimUpdate, ClaimWording, Digest, StoryEntry, display_width
 from bot.i18n import phrase
 from bot.timeline import Timeline
 from bot.timeline_svg import timeline_svg
+from crawler.judge.digest import ClaimUpdate, ClaimWording, Digest, StoryEntry, display_width
 from crawler.judge.text import cjk_ratio
 
 TELEGRAM_LIMIT = 4096

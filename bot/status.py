@@ -109,6 +109,20 @@ def _source_state(failures: int, empty_runs: int, attempted: bool, empty_after: 
     return "ok" if attempted else "never"
 
 
+@dataclass(frozen=True)
+class TodayCounts:
+    """What `/stats` and `seedwatch status` both count: chats, and deliveries since midnight UTC."""
+
+    chats: dict[str, int]
+    deliveries: dict[str, int]
+
+
+def count_today(store: Store, now: datetime) -> TodayCounts:
+    """Chats by state, and today's deliveries (UTC) by outcome."""
+    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return TodayCounts(store.chats.counts(), store.deliveries.counts_since(midnight))
+
+
 def collect_status(settings: Settings, store: Store, now: datetime | None = None) -> StatusReport:
     """Read the report from the database."""
     now = now or utcnow()
@@ -148,9 +162,8 @@ def collect_status(settings: Settings, store: Store, now: datetime | None = None
         )
         for s in store.sources.all(enabled_only=True)
     ]
-    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    deliveries = store.deliveries.counts_since(midnight)
-    chats = store.chats.counts()
+    today = count_today(store, now)
+    chats, deliveries = today.chats, today.deliveries
     next_crawl = store.daemon.fact(NEXT_CRAWL_FACT) or {}
     return StatusReport(
         now=now,

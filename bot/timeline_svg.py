@@ -12,9 +12,9 @@ import html
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.digest import ClaimWording, display_width
 from bot.i18n import phrase
 from bot.timeline import Timeline
+from crawler.judge.digest import ClaimWording, display_width
 
 WIDTH = 720
 LEFT = 44  # room for the y-axis numbers

@@ -21,6 +21,7 @@ from crawler.judge.embedding import load_encoder
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import detect_lang
 from crawler.judge.types import Relevance, TopicTerms
+from crawler.seeds import claims_file
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def analysis_context(settings: Settings) -> AnalysisContext:
     return AnalysisContext(
         topics=topic_terms(settings),
         threshold=settings.relevance.threshold,
-        claim_files=tuple(str(folder / "claims.yaml") for folder in settings.seed_dirs()),
+        claim_files=tuple(str(claims_file(folder)) for folder in settings.seed_dirs()),
         min_score=settings.judge.claim_min_score,
         embedding_backend=settings.judge.embedding_backend,
     )

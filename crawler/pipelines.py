@@ -19,7 +19,7 @@ from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
 from crawler.judge.types import TopicTerms
-from crawler.judging import JudgeService, claim_values, doc_of, judgement_values, new_story_title
+from crawler.judge_service import JudgeService, claim_values, doc_of, judgement_values, new_story_title
 from crawler.settings import seedwatch_settings
 from crawler.storage import DuplicateArticle, Store
 

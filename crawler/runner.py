@@ -136,7 +136,6 @@ class CrawlSummary:
     error: str | None
     counts: dict[str, int]
     errors: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
     stopped_by: int | None = None  # the signal that interrupted the crawl (SIGINT, SIGTERM)
 
 
@@ -383,6 +382,4 @@ def summarize(store: Store, run_id: int) -> CrawlSummary:
         {"scope": e.scope, "url": e.url, "reason": e.reason, "detail": e.detail, "http_status": e.http_status}
         for e in store.runs.errors(run_id)
     ]
-    return CrawlSummary(
-        run_id=run_id, status=run.status, error=run.error, counts=counts, errors=errors, sources=[]
-    )
+    return CrawlSummary(run_id=run_id, status=run.status, error=run.error, counts=counts, errors=errors)

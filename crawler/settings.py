@@ -1,8 +1,8 @@
 """Scrapy settings of the seedwatch project.
 
-The module-level names are Scrapy's defaults for this project (what `scrapy` tools read);
-`scrapy_settings()` derives the settings of one crawl from our typed `Settings`, so the politeness a
-user configures in config/seedwatch.toml is what Scrapy obeys.
+The module-level names are the fixed part of every crawl's settings (components, their order, what no user
+configures); `scrapy_settings()` adds the politeness and limits of one crawl from our typed `Settings`, whose
+defaults are in `crawler.config.CrawlSettings` alone, so what a user configures is what Scrapy obeys.
 """
 
 from __future__ import annotations
@@ -21,20 +21,7 @@ BOT_NAME = "seedwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-ROBOTSTXT_OBEY = True
-USER_AGENT = "seedwatch/0.1 (+https://github.com/seedwatch/seedwatch; media monitor)"
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 0.25
-DOWNLOAD_TIMEOUT = 20
-DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
-AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 REDIRECT_MAX_TIMES = 10
-RETRY_TIMES = 2
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # the crawl records the failure with its reason; no ERROR line for it
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = False
@@ -43,7 +30,6 @@ REMOTE_CONTROL_ENABLED = False  # an HTTP control port per crawl is not somethin
 LOG_INSTALL_ROOT_HANDLER = False  # logging is configured by our entry points
 LOGSTATS_INTERVAL = 0
 HTTPCACHE_ENABLED = False
-LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.CanonicalFingerprinter"
 LOG_FORMATTER = "crawler.logformatter.SeedwatchLogFormatter"
@@ -51,7 +37,6 @@ LOG_FORMATTER = "crawler.logformatter.SeedwatchLogFormatter"
 # The fetch policy (crawler/fetch_policy.py): http and https only, public addresses only.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
-SEEDWATCH_ALLOWED_NETWORKS: list[str] = []
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchPolicyMiddleware": 50,
@@ -67,9 +52,6 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.CrawlRecorder": 500,
 }
-
-SEEDWATCH_RETRY_BACKOFF = 1.0
-SEEDWATCH_RETRY_BACKOFF_MAX = 60.0
 
 
 def seedwatch_settings(crawler: Crawler) -> Settings:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from crawler.config import PROJECT_ROOT, ConfigError, load_settings, settings_reference
+from crawler.config import (
+    DEFAULT_CONFIG_FILE,
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    load_settings,
+    settings_reference,
+)
 
 
 def test_defaults_come_from_the_shipped_config() -> None:
@@ -17,6 +25,21 @@ def test_defaults_come_from_the_shipped_config() -> None:
     assert {"深度求索", "梁文锋", "幻方"} <= set(aliases)
     assert "星际之门" in settings.topics["stargate"].aliases
     assert settings.crawl.obey_robots
+
+
+def test_the_shipped_config_states_the_typed_defaults() -> None:
+    # Defaults live in crawler/config.py; config/seedwatch.toml shows them (and the topics, which have
+    # none), so the two must never drift apart.
+    shipped = tomllib.loads(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"))
+    defaults = Settings().model_dump(mode="json")
+    for key, value in shipped.items():
+        if key == "topics":
+            continue
+        if isinstance(value, dict):
+            for inner, setting in value.items():
+                assert defaults[key][inner] == setting, f"{key}.{inner}"
+        else:
+            assert defaults[key] == value, key
 
 
 def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None:
@@ -80,7 +103,7 @@ def test_reference_lists_every_key_with_help() -> None:
 
 
 def test_the_shipped_reference_is_current() -> None:
-    from bot.cli import reference_markdown
+    from bot.cli.config import reference_markdown
 
     shipped = (PROJECT_ROOT / "config" / "REFERENCE.md").read_text(encoding="utf-8")
     assert shipped == reference_markdown(), "run: seedwatch config --markdown > config/REFERENCE.md"

@@ -7,17 +7,21 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.storage import MissingDatabase, StorageError, Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 
 QUIET_LOGGERS = (
     "httpx",
@@ -169,3 +173,19 @@ def parse_since(value: str | None) -> datetime | None:
             f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM", param_hint="--since"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A rich table on a terminal, tab-separated lines otherwise."""
+    console = Console()
+    if console.is_terminal:
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    click.echo("\t".join(columns))
+    for row in rows:
+        click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from bot.cli import INTERRUPTED_EXIT, main
 from bot.cli.common import (
+    INTERRUPTED_EXIT,
     check_output_file,
     configure_logging,
     open_store,
@@ -139,7 +139,7 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
         console.print(errors)
 
 
-@main.command()
+@click.command()
 @click.option(
     "--source",
     "source_urls",
@@ -291,7 +291,7 @@ def write_records(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> i
     return count
 
 
-@main.command()
+@click.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option(
     "--since", default=None, help="Only articles published (or fetched) since this date, YYYY-MM-DD."

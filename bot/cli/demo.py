@@ -9,7 +9,6 @@ from typing import Any
 import click
 from rich.console import Console
 
-from bot.cli import main
 from bot.cli.common import check_output_file, config_option, configure_logging
 from bot.cli.crawl import exit_for, live_progress, print_summary
 from bot.cli.findings import print_findings
@@ -65,7 +64,7 @@ def _shown(path: Path) -> str:
         return str(path.resolve())
 
 
-@main.command()
+@click.command()
 @click.option(
     "--keep",
     type=click.Path(file_okay=False),

@@ -1,16 +1,14 @@
-"""`seedwatch digest` (print, write or send the digest) and `seedwatch bot` (run the bot alone)."""
+"""`seedwatch digest`: print, write or send the digest."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from bot.cli import main
 from bot.cli.common import (
     check_output_file,
     configure_logging,
@@ -18,7 +16,7 @@ from bot.cli.common import (
     parse_since,
     settings_options,
 )
-from bot.prepare import claims_timeline, preview_digest
+from bot.digest import claims_timeline, preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
 from crawler.storage import Store, utcnow
@@ -56,7 +54,7 @@ async def send_due(settings: Settings, store: Store) -> str:
     )
 
 
-@main.command("digest")
+@click.command("digest")
 @click.option("--print", "print_it", is_flag=True, help="Show the digest in the terminal (the default).")
 @click.option(
     "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write it as an HTML page."
@@ -117,43 +115,5 @@ def digest_command(
             click.echo(f"wrote {html_file}", err=True)
         if send:
             click.echo(asyncio.run(send_due(settings, store)))
-    finally:
-        store.close()
-
-
-@main.command("bot")
-@click.option("-v", "--verbose", count=True, help="More log output.")
-@settings_options
-def bot_command(settings: Settings, verbose: int) -> None:
-    """Run the Telegram bot alone (long polling) until Ctrl-C; digests are sent by `seedwatch run`.
-
-    \b
-    Example:
-      TELEGRAM_BOT_TOKEN=123:abc seedwatch bot
-    """
-    from telegram import Update
-
-    from bot.application import build_application
-    from bot.supervise import ChildCommand, CrawlSupervisor
-
-    configure_logging(settings, verbose)
-    store = open_store(settings)
-    # /crawl starts the same isolated, time-limited crawl child the daemon uses.
-    config_file = click.get_current_context().params.get("config_file")
-    supervisor = CrawlSupervisor(
-        settings, store, ChildCommand.for_settings(settings, os.environ, config_file)
-    )
-
-    async def crawl() -> str:
-        return (await supervisor.run(trigger="admin", due_only=False)).summary()
-
-    try:
-        application = build_application(settings, store, crawl=crawl)
-    except ValueError as exc:
-        store.close()
-        raise click.UsageError(str(exc)) from None
-    logger.info("bot polling %s (token hidden)", settings.bot.base_url)
-    try:
-        application.run_polling(timeout=int(settings.bot.poll_timeout), allowed_updates=Update.ALL_TYPES)
     finally:
         store.close()

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from bot.cli.common import open_store
 from bot.cli.crawl import COUNT_MEANINGS
-from bot.prepare import claims_timeline, preview_digest
+from bot.digest import claims_timeline, preview_digest
 from bot.render import render_page, render_text
 from crawler.config import Settings
 from crawler.storage.claims import ClaimTally

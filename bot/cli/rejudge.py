@@ -6,13 +6,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
 from crawler.config import Settings
-from crawler.judging import SeedError, rejudge
+from crawler.judge_service import rejudge
+from crawler.seeds import SeedError
 
 
-@main.command("rejudge")
+@click.command("rejudge")
 @click.option("-v", "--verbose", count=True, help="More log output.")
 @settings_options
 def rejudge_command(settings: Settings, verbose: int) -> None:

@@ -1,22 +1,17 @@
-"""`seedwatch run` (the daemon) and `seedwatch status`."""
+"""`seedwatch run`: the daemon (bot, schedule, crawls, deliveries) in one process."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import os
-from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-from bot.cli import main
 from bot.cli.common import configure_logging, open_store, settings_options
 from crawler.config import Settings
 
 
-@main.command("run")
+@click.command("run")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @settings_options
 def run_daemon(settings: Settings, verbose: int) -> None:
@@ -57,37 +52,3 @@ def run_daemon(settings: Settings, verbose: int) -> None:
             daemon.release()
     finally:
         store.close()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-@main.command("status")
-@click.option("--json", "as_json", is_flag=True, help="As one JSON object (for monitoring).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@settings_options
-def status(settings: Settings, as_json: bool, lang: str) -> None:
-    """How seedwatch is doing: the daemon, last and next crawl, every source's health, subscribers,
-    digests sent today and deliveries pending (admins get the same from the bot's /status).
-
-    \b
-    Example: seedwatch status --config /etc/seedwatch/seedwatch.toml
-    """
-    from bot.status import collect_status, render_status
-
-    store = open_store(settings, existing=True)
-    try:
-        report = collect_status(settings, store)
-    finally:
-        store.close()
-    if as_json:
-        click.echo(json.dumps(_jsonable(dataclasses.asdict(report)), ensure_ascii=False, indent=2))
-        return
-    click.echo(render_status(report, lang, UTC))

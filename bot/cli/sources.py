@@ -16,7 +16,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import main
 from bot.cli.common import check_output_file, open_store, settings_options
 from crawler.config import ConfigError, Settings, load_settings
 from crawler.opml import parse_opml, write_opml
@@ -55,7 +54,7 @@ def sub_settings(func: F) -> F:
     return cast(F, wrapper)
 
 
-@main.group("sources", invoke_without_command=True)
+@click.group("sources", invoke_without_command=True)
 @settings_options
 @click.pass_context
 def sources(ctx: click.Context, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import db, is_bot_admin, lang_of, reply, services
 from bot.i18n import t
+from bot.status import count_today
 from crawler.storage import utcnow
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store = services(context).store
     now = utcnow()
     articles = await db(store.digest.article_counts, now - timedelta(hours=24))
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    deliveries = await db(store.deliveries.counts_since, midnight)
-    chats = await db(store.chats.counts)
+    today = await db(count_today, store, now)
+    chats, deliveries = today.chats, today.deliveries
     text = t(
         await lang_of(update, context),
         "stats",

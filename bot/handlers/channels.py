@@ -9,9 +9,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.digest_time import next_due
 from bot.handlers.common import db, is_chat_admin, lang_of, lang_of_chat, own_chat, reply, services
 from bot.i18n import t
-from bot.prepare import next_due
 from crawler.storage import utcnow
 
 logger = logging.getLogger(__name__)

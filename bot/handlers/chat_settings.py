@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.digest_time import next_due, parse_hhmm
 from bot.handlers.common import args_of, db, lang_of, reply, services, settings_target
 from bot.i18n import t
-from bot.prepare import next_due, parse_hhmm
 from crawler.storage import Chat, utcnow
 
 MAX_FILTER_WORDS = 30  # per list; each word is a substring test on every article of every digest

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.digest_time import zone_of
 from bot.handlers.common import lang_of_chat, may_change, own_chat, reply, services, thread_of
 from bot.i18n import t
-from bot.prepare import zone_of
 from bot.render import format_time
 from crawler.storage.deliveries import EMPTY
 

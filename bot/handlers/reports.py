@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.claims_text import claims_messages
+from bot.digest import claims_timeline
+from bot.digest_time import zone_of
 from bot.handlers.common import (
     db,
     is_bot_admin,
@@ -19,7 +21,6 @@ from bot.handlers.common import (
     topics_text,
 )
 from bot.i18n import normalize_lang, t
-from bot.prepare import claims_timeline, zone_of
 from bot.render import format_time, split_messages
 from bot.status import collect_status, render_status
 

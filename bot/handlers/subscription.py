@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.digest_time import next_due
 from bot.handlers.common import (
     args_of,
     db,
@@ -22,7 +23,6 @@ from bot.handlers.common import (
     topics_text,
 )
 from bot.i18n import t
-from bot.prepare import next_due
 from crawler.storage import Chat, utcnow
 
 logger = logging.getLogger(__name__)

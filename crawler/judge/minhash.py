@@ -26,7 +26,6 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-SCHEME = "seedwatch-oph-v1"
 EMPTY = np.uint32(0xFFFFFFFF)
 _HEADER = struct.Struct("<4sBBHI")  # magic, format version, shingle size, num_perm, distinct shingles
 _MAGIC = b"SWMH"

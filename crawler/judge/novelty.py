@@ -25,8 +25,8 @@ import numpy.typing as npt
 
 from crawler.judge.embedding import SAME_SENTENCE, ArticleVectors
 from crawler.judge.features import EN_STOPWORDS, ZH_STOPWORDS
+from crawler.judge.window import sweep_horizon
 
-SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 REPEATED = 0.5
 MIN_TERMS = 3
 
@@ -147,9 +147,9 @@ class NoveltyIndex:
         found.last_seen = when if found.last_seen is None else max(found.last_seen, when)
         self._newest = when if self._newest is None else max(self._newest, when)
         self._added += 1
-        if self._added % SWEEP_EVERY:
+        horizon = sweep_horizon(self._added, self._newest, self.window)
+        if horizon is None:
             return
-        horizon = self._newest - 2 * self.window
         for ident in [i for i, s in self._stories.items() if s.last_seen and s.last_seen < horizon]:
             del self._stories[ident]
 

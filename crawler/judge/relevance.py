@@ -21,7 +21,6 @@ from crawler.judge.types import Relevance, TopicTerms
 TITLE_WEIGHT = 0.6
 ABOUT_WEIGHT = 0.5
 PROSE_WEIGHT = 0.25  # a sentence of prose naming the topic in passing
-PROSE_RELATED_WEIGHT = 0.3  # ... together with one of its related names
 LINE_WEIGHT = 0.1  # a short line (headline, link, menu entry) naming it
 LINE_CAP = 0.3  # lines alone never make an article relevant
 # Below this length, and without a sentence end, a paragraph is a line: a heading, a link, a menu entry.

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.judge.features import unpost
+from crawler.judge.window import SWEEP_EVERY, sweep_horizon
 
 Vector = dict[str, float]
 
-SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 TOP_FEATURES = 80  # an article's vector keeps its heaviest features only: enough for an event, bounded cost
 MIN_SHARED_ANCHORS = 3
 _ANCHOR_PREFIXES = ("n:", "q:", "u:")
@@ -167,9 +167,9 @@ class StoryIndex:
     def _expire(self) -> None:
         """Forget stories that no new article can reach any more (every `SWEEP_EVERY` additions)."""
         self._added += 1
-        if self._newest is None or self._added % SWEEP_EVERY:
+        horizon = sweep_horizon(self._added, self._newest, self.window)
+        if horizon is None:
             return
-        horizon = self._newest - 2 * self.window
         for ident in [i for i, s in self._stories.items() if s.last_seen and s.last_seen < horizon]:
             unpost(self._postings, self._stories.pop(ident).centroid, ident)
 

@@ -30,8 +30,8 @@ import numpy as np
 
 from crawler.judge.embedding import ALIGNED, ArticleVectors
 from crawler.judge.features import Anchors, unpost
+from crawler.judge.window import sweep_horizon
 
-SWEEP_EVERY = 256  # additions between sweeps for expired entries; lookups check the window anyway
 MIN_SHARED = 8
 MIN_ZH_COVERAGE = 0.6
 MIN_QUANTITY_AGREEMENT = 0.6
@@ -205,8 +205,8 @@ class TranslationIndex:
     def _expire(self) -> None:
         """Forget articles out of every window (every `SWEEP_EVERY` additions: a sweep reads them all)."""
         self._added += 1
-        if self._newest is None or self._added % SWEEP_EVERY:
+        horizon = sweep_horizon(self._added, self._newest, self.window)
+        if horizon is None:
             return
-        horizon = self._newest - 2 * self.window
         for key in [k for k, e in self._entries.items() if e.when < horizon]:
             unpost(self._postings, self._entries.pop(key).anchors.order, key)

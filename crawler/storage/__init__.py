@@ -18,7 +18,7 @@ from crawler.storage.claims import ClaimRepo
 from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
-from crawler.storage.judging import JudgedRow, JudgingRepo, StoryAssignment, StoryMember
+from crawler.storage.judgements import JudgedRow, JudgementRepo, StoryAssignment, StoryMember
 from crawler.storage.lease import DaemonLock, LeaseHolder
 from crawler.storage.models import (
     AdminNotice,
@@ -79,7 +79,7 @@ class Store:
         self.sources = SourceRepo(self.db)
         self.runs = RunRepo(self.db)
         self.articles = ArticleRepo(self.db)
-        self.judging = JudgingRepo(self.db)
+        self.judging = JudgementRepo(self.db)
         self.claims = ClaimRepo(self.db)
         self.chats = ChatRepo(self.db)
         self.deliveries = DeliveryRepo(self.db)

@@ -99,14 +99,6 @@ class DaemonRepo:
                 notice.resolved_at = now or utcnow()
             return [notice.key for notice in open_rows]
 
-    def open_notice_keys(self, prefix: str = "") -> set[str]:
-        """Keys of the open notices (starting with `prefix`)."""
-        with self.db.session() as session:
-            query = select(AdminNotice.key).where(AdminNotice.resolved_at.is_(None))
-            if prefix:
-                query = query.where(AdminNotice.key.startswith(prefix, autoescape=True))
-            return set(session.scalars(query))
-
     def unsent_notices(self) -> list[tuple[str, str]]:
         """Open notices nobody has been told of yet, oldest first: (key, text)."""
         with self.db.session() as session:

@@ -279,15 +279,6 @@ class DeliveryRepo:
                 )
             )
 
-    def release_claims(self, owner: str | None = None) -> int:
-        """Drop the leases of senders known to be gone (all when `owner` is None; else tokens it starts)."""
-        with self.db.session() as session:
-            query = update(Delivery).where(Delivery.status == PENDING, Delivery.claimed_by.is_not(None))
-            if owner is not None:
-                query = query.where(Delivery.claimed_by.startswith(owner, autoescape=True))
-            result = session.execute(query.values(claimed_by=None, claimed_until=None))
-            return int(getattr(result, "rowcount", 0) or 0)
-
     def unfinished(self, limit: int | None = None, now: datetime | None = None) -> Sequence[Delivery]:
         """Pending deliveries nobody holds and not deferred, oldest first: what a pass resumes."""
         with self.db.session() as session:

@@ -1,6 +1,7 @@
 """Queries the digest and the bot's reports read: articles of a window, the claims tracker, counts.
 
-Rows come back as the plain dataclasses of `bot.digest`, so composing stays a pure function.
+Rows come back as the plain dataclasses of `crawler.judge.digest` (addresses as stored), so composing stays a
+pure function.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.digest import DigestArticle
-from crawler.judge.canonical import link_url
+from crawler.judge.digest import DigestArticle
 from crawler.judge.types import ClaimMatch as Match
 from crawler.judge.types import Stance
 from crawler.storage.models import Article, ClaimMatch
@@ -86,7 +86,7 @@ class DigestQueries:
 def _digest_article(article: Article, claims: Sequence[Match]) -> DigestArticle:
     return DigestArticle(
         key=article.id,
-        url=link_url(article.url),
+        url=article.url,
         outlet=article.outlet,
         title=article.title,
         text=article.text,

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.application import deliverer_of
-from bot.prepare import daily_key, next_due
+from bot.digest_time import daily_key, next_due
 from crawler.storage import Store
 from tests.bot.conftest import add_article, bot_settings, idle_bot, subscribe_chat
 from tests.fakes.telegram_api import FakeTelegram

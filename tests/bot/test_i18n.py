@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.claims_text import claims_messages
-from bot.digest import ClaimWording, DigestArticle, compose_digest
 from bot.i18n import TEMPLATES, fill, phrase, t
 from bot.render import render_digest, render_text
 from bot.status import LABELS
 from bot.timeline import build_timeline
+from crawler.judge.digest import ClaimWording, DigestArticle, compose_digest
 from crawler.judge.types import ClaimMatch
 from crawler.storage.claims import ClaimDay, ClaimTally
 

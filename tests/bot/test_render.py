@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest import ClaimWording, DigestArticle, compose_digest
 from bot.render import render_digest, render_page, render_text
+from crawler.judge.digest import ClaimWording, DigestArticle, compose_digest
 from crawler.judge.types import ClaimMatch
 from tests.fakes.telegram_html import ENTITY_TYPES, parse_html, utf16_len
 

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.claims_text import claims_messages
-from bot.digest import ClaimWording, compose_digest
 from bot.render import render_page, render_timeline_page
 from bot.timeline import bucketed, build_timeline, claim_sparkline, sparkline
 from bot.timeline_svg import BAR_DOWN, BAR_UP, COLOURS, day_label, timeline_svg
+from crawler.judge.digest import ClaimWording, compose_digest
 from crawler.storage import Store
 from crawler.storage.claims import ClaimDay, CoverageDay
 

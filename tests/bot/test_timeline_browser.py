@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest import ClaimWording
 from bot.render import render_timeline_page
 from bot.timeline import build_timeline
+from crawler.judge.digest import ClaimWording
 from crawler.storage.claims import ClaimDay, CoverageDay
 
 BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

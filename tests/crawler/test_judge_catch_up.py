@@ -11,7 +11,7 @@ import pytest
 from crawler.config import load_settings
 from crawler.judge.text import content_hash
 from crawler.judge.types import Doc
-from crawler.judging import JudgeService
+from crawler.judge_service import JudgeService
 from crawler.storage import Store
 from crawler.storage.models import Article
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crawler.config import JudgeSettings
-from crawler.judge.stories import SWEEP_EVERY, StoryIndex, cosine
+from crawler.judge.stories import StoryIndex, cosine
+from crawler.judge.window import SWEEP_EVERY
 from tests.judge.samples import (
     ITALY,
     ITALY_NEWS,

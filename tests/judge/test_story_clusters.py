@@ -19,7 +19,7 @@ from crawler.judge.embedding import ArticleVectors, embed_article, load_encoder
 from crawler.judge.story_clusters import average_linkage, keep_story_ids
 from crawler.judge.text import split_sentences
 from crawler.judge.types import Doc
-from crawler.judging import judgement_values, new_story_title, restory
+from crawler.judge_service import judgement_values, new_story_title, restory
 from crawler.storage import Store
 from tests.judge.samples import (
     ITALY,

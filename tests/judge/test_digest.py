@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.digest import ChatFilter, ClaimWording, DigestArticle, compose_digest, contains_word
+from crawler.judge.digest import ChatFilter, ClaimWording, DigestArticle, compose_digest, contains_word
 from crawler.judge.types import ClaimMatch
 
 END = datetime(2025, 1, 28, 8, 0, tzinfo=UTC)

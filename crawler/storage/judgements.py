@@ -66,7 +66,7 @@ class StoryAssignment:
 _RESTORY_LOCK = 7_120_501
 
 
-class JudgingRepo:
+class JudgementRepo:
     """What judging reads and writes besides the articles themselves."""
 
     def __init__(self, db: Database) -> None:

@@ -21,11 +21,11 @@ from typing import Any, ClassVar
 
 from crawler.config import Settings
 from crawler.items import ArticleItem
-from crawler.judge.claims import load_claim_set
 from crawler.judge.core import Judge
 from crawler.judge.embedding import ArticleVectors, EmbeddingError, lazy_encoder
 from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
-from crawler.judge.types import ClaimMatcher, Doc, Judgement
+from crawler.judge.types import Doc, Judgement
+from crawler.seeds import load_matchers
 from crawler.storage import JudgedRow, Store, StoryAssignment
 
 logger = logging.getLogger(__name__)
@@ -36,21 +36,6 @@ MAX_GAP = 1000  # a larger jump is not transactions in flight (a restored sequen
 RESTORY_EVERY = 200  # articles a process stores between two re-clusterings of the recent stories
 RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-clustering reaches
 RESTORY_MAX = 2000  # newest articles re-clustered at most (the pass holds a square matrix of them)
-
-
-class SeedError(Exception):
-    """A seed's claims file that cannot be used."""
-
-
-def load_matchers(settings: Settings) -> list[ClaimMatcher]:
-    """The claim sets of the active seeds."""
-    matchers: list[ClaimMatcher] = []
-    for folder in settings.seed_dirs():
-        path = folder / "claims.yaml"
-        if not path.exists():
-            raise SeedError(f"seed {folder.name!r} has no claims file at {path}")
-        matchers.append(load_claim_set(path, min_score=settings.judge.claim_min_score))
-    return matchers
 
 
 def doc_of(item: ArticleItem, key: int = 0) -> Doc:
