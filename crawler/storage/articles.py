@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import delete, exists, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -38,6 +38,8 @@ EXPORT_FIELDS = (
     "novelty",
     "text",
 )
+
+PRUNE_BATCH = 500  # articles deleted (and originals followed) per statement when pruning
 
 
 class Stored(NamedTuple):
@@ -150,6 +152,59 @@ class ArticleRepo:
             for article, source_name, duplicate_url in rows:
                 yield _export_record(article, source_name, duplicate_url, claims[article.id])
             last_id = rows[-1][0].id
+
+    def prune_articles(self, before: datetime) -> int:
+        """Delete articles fetched before a moment, except originals that newer copies still point to.
+
+        Their URLs and claim matches go with them (cascade); stories left empty are deleted too.
+        """
+        protected = self._referenced_originals(before)
+        deleted, last_id = 0, 0
+        while True:
+            with self.db.session() as session:
+                ids = list(
+                    session.scalars(
+                        select(Article.id)
+                        .where(Article.fetched_at < before, Article.id > last_id)
+                        .order_by(Article.id)
+                        .limit(PRUNE_BATCH)
+                    )
+                )
+                if not ids:
+                    break
+                last_id = ids[-1]
+                doomed = [i for i in ids if i not in protected]
+                if doomed:
+                    session.execute(delete(Article).where(Article.id.in_(doomed)))
+                    deleted += len(doomed)
+        with self.db.session() as session:
+            session.execute(
+                delete(Story).where(Story.last_seen < before, ~exists().where(Article.story_id == Story.id))
+            )
+        return deleted
+
+    def _referenced_originals(self, before: datetime) -> set[int]:
+        """Old articles that a kept article names as its original (following chains of copies)."""
+        with self.db.session() as session:
+            frontier: set[int] = set(
+                session.scalars(
+                    select(Article.duplicate_of_id).where(
+                        Article.fetched_at >= before, Article.duplicate_of_id.is_not(None)
+                    )
+                )
+            )
+            protected: set[int] = set()
+            while frontier:
+                protected |= frontier
+                chunk = list(frontier)[:PRUNE_BATCH]
+                frontier -= set(chunk)
+                found = session.scalars(
+                    select(Article.duplicate_of_id).where(
+                        Article.id.in_(chunk), Article.duplicate_of_id.is_not(None)
+                    )
+                )
+                frontier |= {i for i in found if i is not None and i not in protected}
+        return protected
 
 
 def _add_urls(session: Session, article_id: int, urls: Iterable[str]) -> None:

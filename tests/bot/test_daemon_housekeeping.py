@@ -105,13 +105,13 @@ def test_next_crawl_times_and_running_runs(db_url: str) -> None:
     with Store(db_url) as store:
         store.sources.upsert("https://a.example/feed", "A", "rss")
         store.sources.upsert("https://b.example/feed", "B", "rss")
-        store.daemon.set_next_crawls({"https://a.example/feed": NOW + timedelta(hours=1)})
-        states = store.daemon.source_states(["https://a.example/feed", "https://b.example/feed"])
+        store.sources.set_next_crawls({"https://a.example/feed": NOW + timedelta(hours=1)})
+        states = store.sources.source_states(["https://a.example/feed", "https://b.example/feed"])
         assert states["https://a.example/feed"].next_crawl_at == NOW + timedelta(hours=1)
         assert states["https://b.example/feed"].next_crawl_at is None
         run = store.runs.start(trigger="scheduled", pid=4242)
-        assert [(r.run_id, r.pid) for r in store.daemon.running_runs()] == [(run, 4242)]
-        assert store.daemon.close_run(run, "failed", "killed") is True
-        assert store.daemon.close_run(run, "failed", "again") is False
+        assert [(r.run_id, r.pid) for r in store.runs.running_runs()] == [(run, 4242)]
+        assert store.runs.close_run(run, "failed", "killed") is True
+        assert store.runs.close_run(run, "failed", "again") is False
         closed = store.runs.get(run)
         assert closed is not None and (closed.status, closed.error) == ("failed", "killed")

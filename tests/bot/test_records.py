@@ -43,7 +43,7 @@ def test_only_one_sender_holds_a_delivery(db_url: str) -> None:
         assert store.deliveries.claim(delivery.id, two, now=later) is not None
         assert not store.deliveries.sending(delivery.id, 0, Lease("one", later))  # the old holder lost it
         assert store.deliveries.sending(delivery.id, 0, two)
-        assert store.daemon.release_claims_of(["two"]) == 1
+        assert store.deliveries.release_claims_of(["two"]) == 1
         store.deliveries.part_sent(delivery.id, 0, [10])
         store.deliveries.part_sent(delivery.id, 0, [10])  # a repeat does not skip a part
         store.deliveries.part_sent(delivery.id, 2, [12])  # nor does a jump
