@@ -10,7 +10,8 @@ from sqlalchemy import delete, exists, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from crawler.storage.models import Article, ArticleUrl, ClaimMatch, Source, Story
+from crawler.judge.types import ClaimMatch
+from crawler.storage.models import Article, ArticleUrl, ClaimMatchRow, Source, Story
 from crawler.storage.store import Database, DuplicateArticle
 
 EXPORT_FIELDS = (
@@ -73,7 +74,7 @@ class ArticleRepo:
         self,
         values: Mapping[str, Any],
         urls: Iterable[str] = (),
-        claims: Sequence[Mapping[str, Any]] = (),
+        claims: Sequence[ClaimMatch] = (),
         new_story_title: str | None = None,
     ) -> Stored:
         """Store one article with the URLs it was reached by, its claim matches and, when
@@ -117,14 +118,18 @@ class ArticleRepo:
         with self.db.session() as session:
             return int(session.scalar(select(func.count(Article.id))) or 0)
 
-    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatch]]:
+    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatchRow]]:
         """Claim matches of these articles, by article id."""
         ids = list(article_ids)
-        out: dict[int, list[ClaimMatch]] = {i: [] for i in ids}
+        out: dict[int, list[ClaimMatchRow]] = {i: [] for i in ids}
         with self.db.session() as session:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                query = select(ClaimMatch).where(ClaimMatch.article_id.in_(chunk)).order_by(ClaimMatch.id)
+                query = (
+                    select(ClaimMatchRow)
+                    .where(ClaimMatchRow.article_id.in_(chunk))
+                    .order_by(ClaimMatchRow.id)
+                )
                 for match in session.scalars(query):
                     out[match.article_id].append(match)
         return out
@@ -223,17 +228,17 @@ def _touch_story(session: Session, story_id: int, when: datetime | None) -> None
         story.first_seen = min(story.first_seen, when)
 
 
-def _replace_claims(session: Session, article_id: int, claims: Sequence[Mapping[str, Any]]) -> None:
-    session.execute(delete(ClaimMatch).where(ClaimMatch.article_id == article_id))
+def _replace_claims(session: Session, article_id: int, claims: Iterable[ClaimMatch]) -> None:
+    session.execute(delete(ClaimMatchRow).where(ClaimMatchRow.article_id == article_id))
     for claim in claims:
         session.add(
-            ClaimMatch(
+            ClaimMatchRow(
                 article_id=article_id,
-                seed=str(claim.get("seed", "")),
-                claim_id=str(claim["id"]),
-                stance=str(claim["stance"]),
-                score=float(claim["score"]),
-                evidence=str(claim.get("evidence", "")),
+                seed=claim.seed,
+                claim_id=claim.claim_id,
+                stance=claim.stance,
+                score=float(claim.score),
+                evidence=claim.evidence,
             )
         )
 
@@ -243,7 +248,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _export_record(
-    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatch]
+    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatchRow]
 ) -> dict[str, Any]:
     return {
         "url": article.url,

@@ -8,6 +8,7 @@ from typing import Any
 from bot.daemon import housekeeping
 from crawler.config import load_settings
 from crawler.judge.text import content_hash
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store
 from tests.bot.conftest import subscribe_chat
 
@@ -27,7 +28,7 @@ def article(store: Store, name: str, fetched: datetime, **values: Any) -> int:
         "relevant": True,
         **values,
     }
-    claims = [{"id": "cost", "stance": "disputes", "score": 0.9, "evidence": f"{name} says"}]
+    claims = [ClaimMatch("cost", "disputes", 0.9, f"{name} says")]
     story = name if values.get("story_id") is None else None
     return store.articles.add(row, urls=[f"{url}?amp=1"], claims=claims, new_story_title=story).article_id
 

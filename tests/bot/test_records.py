@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store
 from crawler.storage.deliveries import Lease
 from tests.bot.conftest import add_article, subscribe_chat
@@ -76,11 +77,11 @@ def test_window_query_and_claims_tracker(db_url: str) -> None:
     with Store(db_url) as store:
         old = add_article(
             store, "old", fetched=NOW - timedelta(days=3),
-            claims=[{"id": "c1", "stance": "supports", "score": 0.8, "evidence": "yes"}],
+            claims=[ClaimMatch("c1", "supports", 0.8, "yes")],
         )  # fmt: skip
         add_article(
             store, "new", fetched=NOW - timedelta(hours=1),
-            claims=[{"id": "c1", "stance": "disputes", "score": 0.9, "evidence": "no, it is wrong"}],
+            claims=[ClaimMatch("c1", "disputes", 0.9, "no, it is wrong")],
         )  # fmt: skip
         add_article(store, "noise", relevant=False, fetched=NOW - timedelta(hours=2))
         window = store.digest.window(NOW - timedelta(days=1), NOW)
