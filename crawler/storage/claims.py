@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.judge.canonical import link_url
 from crawler.storage.models import Article, ClaimMatchRow
 from crawler.storage.store import Database
 
@@ -179,5 +178,5 @@ class ClaimRepo:
             tuple[str, str], tuple[str | None, str | None, str | None, datetime | None, str | None]
         ] = {}
         for row_seed, claim_id, evidence, url, title, at, outlet in session.execute(query):
-            latest.setdefault((row_seed, claim_id), (evidence, link_url(url), title, at, outlet))
+            latest.setdefault((row_seed, claim_id), (evidence, url, title, at, outlet))
         return latest
