@@ -78,7 +78,7 @@ class Alerter:
         Returns the messages that went out.
         """
         crawl = self.settings.crawl
-        states = await asyncio.to_thread(self.store.daemon.source_states, list(urls))
+        states = await asyncio.to_thread(self.store.sources.source_states, list(urls))
         plan = plan_notices(
             states.values(),
             failure_after=crawl.failure_alert_after,

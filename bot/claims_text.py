@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.render import quote, split_messages, unstopped
 from bot.timeline import SPARK_COLUMNS, Timeline, bucketed, claim_sparkline, days_per_column, sparkline
 from bot.timeline_svg import day_label
+from crawler.judge.canonical import link_url
 from crawler.judge.digest import ClaimWording
 
 EVIDENCE_CHARS = 300
@@ -35,6 +36,11 @@ class Tally(Protocol):
     def latest_dispute_url(self) -> str | None: ...
     @property
     def latest_dispute_outlet(self) -> str | None: ...
+
+
+def dispute_link(tally: Tally) -> str:
+    """The address of the latest disputing article as readers see it (`link_url`); empty when none."""
+    return link_url(tally.latest_dispute_url) if tally.latest_dispute_url else ""
 
 
 def legend(timeline: Timeline, lang: str, columns: int = SPARK_COLUMNS) -> str:
@@ -85,7 +91,7 @@ def claims_messages(
                 lang,
                 "claims_latest",
                 evidence=quote(tally.latest_dispute[:EVIDENCE_CHARS]),
-                url=tally.latest_dispute_url or "",
+                url=dispute_link(tally),
                 outlet=tally.latest_dispute_outlet or "link",
             )
         blocks.append(block)

@@ -46,19 +46,17 @@ from telegram.ext import Application, ContextTypes
 
 from bot.alerts import Alerter
 from bot.application import build_application, deliverer_of
+from bot.crawl_plan import CrawlPlanner
 from bot.i18n import plural
 from bot.status import DAEMON_FACT, HEARTBEAT_SECONDS, NEXT_CRAWL_FACT
 from bot.supervise import ChildCommand, CrawlOutcome, CrawlSupervisor, pid_alive
 from crawler.config import Settings
-from crawler.schedule import due_sources, next_wake, plan_next, source_interval
-from crawler.source_admin import current_sources
-from crawler.sources import SourceListError, SourceSpec
+from crawler.sources import SourceListError
 from crawler.storage import DaemonLock, LeaseHolder, Store, utcnow
 
 logger = logging.getLogger(__name__)
 
 SOURCES_KEY = "sources-file"
-RETRY_BUSY = timedelta(seconds=60)  # another crawl was running: look again this soon
 
 
 class DaemonError(Exception):
@@ -77,8 +75,8 @@ def housekeeping(settings: Settings, store: Store, now: datetime) -> dict[str, i
     articles_before = now - timedelta(days=daemon.retention_days)
     deliveries_before = now - timedelta(days=daemon.delivery_retention_days)
     done = {
-        "articles": store.daemon.prune_articles(articles_before),
-        "runs": store.daemon.prune_runs(articles_before),
+        "articles": store.articles.prune_articles(articles_before),
+        "runs": store.runs.prune_runs(articles_before),
         "deliveries": store.deliveries.delete_before(deliveries_before),
         "notices": store.daemon.prune_notices(deliveries_before),
     }
@@ -99,7 +97,7 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.rng = rng or random.Random()
+        self.planner = CrawlPlanner(settings, store, rng or random.Random())
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.started_at = utcnow()
         holder = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
@@ -123,8 +121,8 @@ class Daemon:
                 f"or wait until its lease expires if it died"
             )
         notes = self.supervisor.clean_up_after_restart()
-        dead = [owner for owner in self.store.daemon.claim_owners() if self._owner_dead(owner)]
-        released = self.store.daemon.release_claims_of(dead)
+        dead = [owner for owner in self.store.deliveries.claim_owners() if self._owner_dead(owner)]
+        released = self.store.deliveries.release_claims_of(dead)
         if released:
             notes.append(f"resumed {released} deliveries held by a stopped sender")
         self._heartbeat()
@@ -242,7 +240,7 @@ class Daemon:
         )
         beat = min(HEARTBEAT_SECONDS, self.settings.daemon.lease_seconds / 3)
         jobs.run_repeating(self._heartbeat_job, interval=beat, first=beat, job_kwargs=options)
-        wake = self._wake_after(None, utcnow())
+        wake = self.planner.wake_after(None, utcnow())
         self._plan_crawl(wake)
         self.store.daemon.put_fact(NEXT_CRAWL_FACT, {"at": wake.isoformat()})  # at start, before any crawl
 
@@ -321,63 +319,32 @@ class Daemon:
             outcome = CrawlOutcome("failed", "the daemon's crawl cycle failed (see its log)")
         finally:
             if not self._stop.is_set():
-                wake = await asyncio.to_thread(self._wake_after, outcome, started)
+                wake = await asyncio.to_thread(self.planner.wake_after, outcome, started)
                 self._plan_crawl(wake)
                 await asyncio.to_thread(self.store.daemon.put_fact, NEXT_CRAWL_FACT, {"at": wake.isoformat()})
 
     # -- crawling -----------------------------------------------------------------------------------
 
-    def _specs(self) -> list[SourceSpec]:
-        return current_sources(self.settings, self.store)
-
     async def crawl_cycle(self, started: datetime) -> CrawlOutcome | None:
         """Crawl the sources due now in a child process, then plan their next times and tell admins."""
         try:
-            specs = await asyncio.to_thread(self._specs)
+            specs = await asyncio.to_thread(self.planner.sources)
         except SourceListError as exc:
             logger.error("cannot read the source list: %s", exc)
             if await asyncio.to_thread(self.store.daemon.open_notice, SOURCES_KEY, f"⚠️ {exc}"):
                 await self.alerter.review([])
             return CrawlOutcome("failed", str(exc))
         await asyncio.to_thread(self.store.daemon.resolve_notices, [SOURCES_KEY])
-        urls = [spec.url for spec in specs]
-        crawl = self.settings.crawl
-        states = await asyncio.to_thread(self.store.daemon.source_states, urls)
-        due = due_sources(specs, states, started, timedelta(seconds=crawl.jitter_seconds))
+        due = await asyncio.to_thread(self.planner.due, specs, started)
         if not due:
             return None
         outcome = await self.supervisor.run(trigger="scheduled", due_only=True)
         if outcome.status == "skipped":
             logger.info("crawl skipped: %s", outcome.detail)
             return outcome
-        attempted = await asyncio.to_thread(self.store.daemon.attempted_since, started)
-        after = await asyncio.to_thread(self.store.daemon.source_states, urls)
-        crawled = {spec.url for spec in due} | attempted
-        plan = plan_next(specs, after, crawled, started, crawl.interval_minutes, crawl.backoff_max_factor)
-        await asyncio.to_thread(self.store.daemon.set_next_crawls, plan)
-        await self.alerter.review(urls, outcome)
+        await asyncio.to_thread(self.planner.plan_next, specs, due, started)
+        await self.alerter.review([spec.url for spec in specs], outcome)
         return outcome
-
-    def _wake_after(self, outcome: CrawlOutcome | None, started: datetime) -> datetime:
-        """When the next cycle starts, from the sources' next times; a failed cycle waits an interval."""
-        now = utcnow()
-        base = timedelta(minutes=self.settings.crawl.interval_minutes)
-        try:
-            specs = self._specs()
-        except SourceListError:
-            return now + base
-        if not specs:
-            return now + base
-        states = self.store.daemon.source_states([spec.url for spec in specs])
-        wake = next_wake(specs, states, now, self.settings.crawl.jitter_seconds, self.rng) or now + base
-        if outcome is not None and outcome.status == "skipped":
-            wake = max(wake, now + min(RETRY_BUSY, base))
-        elif outcome is not None and not outcome.ok:
-            # Sources the child never reached are still due: without this a crash would loop at once.
-            base_minutes = self.settings.crawl.interval_minutes
-            shortest = min(source_interval(spec.options, base_minutes) for spec in specs)
-            wake = max(wake, started + shortest)
-        return max(wake, now + timedelta(seconds=1))
 
     def _plan_crawl(self, when: datetime) -> None:
         jobs = self.app.job_queue
@@ -396,7 +363,7 @@ class Daemon:
         if outcome.status == "skipped":
             return outcome.summary()
         try:
-            specs = await asyncio.to_thread(self._specs)
+            specs = await asyncio.to_thread(self.planner.sources)
         except SourceListError:
             specs = []
         await self.alerter.review([spec.url for spec in specs], outcome)

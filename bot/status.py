@@ -177,7 +177,7 @@ def collect_status(settings: Settings, store: Store, now: datetime | None = None
         empty_today=deliveries["empty"],
         failed_today=deliveries["failed"],
         pending=deliveries["pending"],
-        next_digest_at=store.daemon.next_digest_due(),
+        next_digest_at=store.chats.next_digest_due(),
     )
 
 

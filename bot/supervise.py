@@ -199,7 +199,7 @@ class CrawlSupervisor:
     def other_crawl(self) -> str:
         """Why another crawl counts as running (a live process behind a running run), or ''."""
         horizon = self.clock() - timedelta(seconds=self.time_limit + 2 * self.term_grace)
-        for run in self.store.daemon.running_runs():
+        for run in self.store.runs.running_runs():
             if run.started_at >= horizon and pid_alive(run.pid, "crawl"):
                 return f"crawl run #{run.run_id} (pid {run.pid}) is still running"
         return ""
@@ -263,9 +263,9 @@ class CrawlSupervisor:
         code = process.returncode
         interrupted = self._stop_requested_for == process.pid
         since = started - timedelta(seconds=1)
-        runs = list(self.store.daemon.runs_since(since, pid=process.pid))
+        runs = list(self.store.runs.runs_since(since, pid=process.pid))
         if not runs:  # a wrapper in daemon.crawl_command may run the crawl under another pid
-            runs = [r for r in self.store.daemon.runs_since(since) if r.trigger == trigger]
+            runs = [r for r in self.store.runs.runs_since(since) if r.trigger == trigger]
         if timed_out:
             status = "killed"
             detail = f"killed after the time limit of {self.settings.crawl.time_limit_minutes:g} min"
@@ -282,9 +282,9 @@ class CrawlSupervisor:
             if status == "interrupted":
                 # Scrapy finishes gracefully on SIGTERM and calls the run completed; it was cut short.
                 if run.status in ("running", "completed"):
-                    self.store.daemon.close_run(run.id, "interrupted", detail, running_only=False)
+                    self.store.runs.close_run(run.id, "interrupted", detail, running_only=False)
             elif run.status == "running":
-                self.store.daemon.close_run(run.id, "failed", detail or "ended without closing its run")
+                self.store.runs.close_run(run.id, "failed", detail or "ended without closing its run")
             elif status in ("completed", "crashed") and run.status in ("failed", "interrupted"):
                 # The crawl closed its run as failed (every source failed, its frontier unreachable) or
                 # interrupted (a signal) and exited non-zero: the run says why better than the status.
@@ -314,9 +314,9 @@ class CrawlSupervisor:
                 notes.append(f"ended crawl pid {pid} left by the previous daemon")
                 _end_group_now(pid)
         self.store.daemon.drop_fact(CHILD_FACT)
-        for run in self.store.daemon.running_runs():
+        for run in self.store.runs.running_runs():
             if run.trigger in DAEMON_TRIGGERS and not pid_alive(run.pid, "crawl"):
-                self.store.daemon.close_run(run.run_id, "failed", "abandoned: the daemon stopped during it")
+                self.store.runs.close_run(run.run_id, "failed", "abandoned: the daemon stopped during it")
                 notes.append(f"closed crawl run #{run.run_id} left running")
         return notes
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the judge loads numpy and jieba: a spider process imports items before it needs them
+    from crawler.judge.core import Prepared
+    from crawler.judge.types import Judgement, Relevance
 
 
 @dataclass
@@ -31,13 +35,13 @@ class ArticleItem:
     topics: list[str] = field(default_factory=list)
     irrelevant_reason: str | None = None
     relevance_judged: bool = False
-    prepared: Any = None  # crawler.judge.core.Prepared, computed beside extraction
-    judgement: Any = None  # crawler.judge.types.Judgement, set by JudgePipeline
+    prepared: Prepared | None = None  # computed beside extraction
+    judgement: Judgement | None = None  # set by JudgePipeline
     judged_generation: int = -1  # the judge's state when it was assessed
     article_id: int | None = None  # set by StoragePipeline
 
-    def set_relevance(self, verdict: Any) -> None:
-        """Take a relevance verdict (crawler.judge.types.Relevance)."""
+    def set_relevance(self, verdict: Relevance) -> None:
+        """Take a relevance verdict."""
         self.relevance = verdict.score
         self.relevant = verdict.relevant
         self.topics = list(verdict.topics)
@@ -47,7 +51,6 @@ class ArticleItem:
     @property
     def outcome(self) -> str:
         """How the run counts it: new, duplicate or irrelevant."""
-        duplicate = getattr(self.judgement, "duplicate", None)
-        if duplicate is not None:
+        if self.judgement is not None and self.judgement.duplicate is not None:
             return "duplicate"
         return "new" if self.relevant else "irrelevant"

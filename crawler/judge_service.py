@@ -97,14 +97,6 @@ def judgement_values(judgement: Judgement) -> dict[str, Any]:
     }
 
 
-def claim_values(judgement: Judgement) -> list[dict[str, Any]]:
-    """The claim matches of a judgement, as stored."""
-    return [
-        {"seed": c.seed, "id": c.claim_id, "stance": c.stance, "score": c.score, "evidence": c.evidence}
-        for c in judgement.claims
-    ]
-
-
 def new_story_title(doc: Doc, judgement: Judgement) -> str | None:
     """The title of the story this article starts, when it starts one."""
     if doc.relevant and judgement.story is None and judgement.story_title:
@@ -238,7 +230,7 @@ def rejudge(
         doc = doc_of_row(row)
         judgement = judge.assess(doc)
         story_id = store.judging.apply(
-            row.id, judgement_values(judgement), claim_values(judgement), new_story_title(doc, judgement)
+            row.id, judgement_values(judgement), judgement.claims, new_story_title(doc, judgement)
         )
         judge.index(doc, judgement, story_id)
         for line in judgement.lines:

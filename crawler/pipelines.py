@@ -18,8 +18,8 @@ from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
-from crawler.judge.types import TopicTerms
-from crawler.judge_service import JudgeService, claim_values, doc_of, judgement_values, new_story_title
+from crawler.judge.types import ClaimMatch, TopicTerms
+from crawler.judge_service import JudgeService, doc_of, judgement_values, new_story_title
 from crawler.settings import seedwatch_settings
 from crawler.storage import DuplicateArticle, Store
 
@@ -104,12 +104,12 @@ class StoragePipeline:
             # Another article was stored between this one's assessment and now: judge it against that too.
             item.judgement = service.assess(item)
         values = article_values(item)
-        claims: list[dict[str, Any]] = []
+        claims: tuple[ClaimMatch, ...] = ()
         new_story = None
         judgement = item.judgement
         if judgement is not None:
             values.update(judgement_values(judgement))
-            claims = claim_values(judgement)
+            claims = judgement.claims
             new_story = new_story_title(doc_of(item), judgement)
         try:
             stored = self.store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bot.claims_text import coverage_line, legend
+from bot.claims_text import coverage_line, dispute_link, legend
 from bot.cli.common import open_store, print_table, settings_options
 from bot.cli.seeds import load_seed
 from bot.render import render_timeline_page
@@ -48,7 +48,7 @@ def _latest(tally: ClaimTally) -> dict[str, Any] | None:
     if tally.latest_dispute is None:
         return None
     when = tally.latest_dispute_at.isoformat() if tally.latest_dispute_at else None
-    return {"evidence": tally.latest_dispute, "url": tally.latest_dispute_url,
+    return {"evidence": tally.latest_dispute, "url": dispute_link(tally) or None,
             "title": tally.latest_dispute_title, "at": when}  # fmt: skip
 
 

@@ -244,7 +244,7 @@ def due_now(settings: Settings, sources: list[SourceSpec]) -> list[SourceSpec]:
     """The sources the daemon's schedule says are due (failing ones back off); see crawler.schedule."""
     store = open_store(settings)
     try:
-        states = store.daemon.source_states([spec.url for spec in sources])
+        states = store.sources.source_states([spec.url for spec in sources])
     finally:
         store.close()
     horizon = timedelta(seconds=settings.crawl.jitter_seconds)

@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bot.claims_text import dispute_link
 from bot.cli.common import open_store
 from bot.cli.crawl import COUNT_MEANINGS
 from bot.digest import claims_timeline, preview_digest
@@ -83,7 +84,7 @@ def claim_table(tallies: list[ClaimTally]) -> Table:
     table.add_column("latest dispute", ratio=5, overflow="fold")
     for tally in sorted(tallies, key=lambda t: -t.total):
         latest = (
-            f"“{_short(tally.latest_dispute, 110)}” {tally.latest_dispute_url}"
+            f"“{_short(tally.latest_dispute, 110)}” {dispute_link(tally) or None}"
             if tally.latest_dispute
             else ""
         )

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import delete, exists, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from crawler.storage.models import Article, ArticleUrl, ClaimMatch, Source, Story
+from crawler.judge.types import ClaimMatch
+from crawler.storage.models import Article, ArticleUrl, ClaimMatchRow, Source, Story
 from crawler.storage.store import Database, DuplicateArticle
 
 EXPORT_FIELDS = (
@@ -38,6 +39,8 @@ EXPORT_FIELDS = (
     "novelty",
     "text",
 )
+
+PRUNE_BATCH = 500  # articles deleted (and originals followed) per statement when pruning
 
 
 class Stored(NamedTuple):
@@ -71,7 +74,7 @@ class ArticleRepo:
         self,
         values: Mapping[str, Any],
         urls: Iterable[str] = (),
-        claims: Sequence[Mapping[str, Any]] = (),
+        claims: Sequence[ClaimMatch] = (),
         new_story_title: str | None = None,
     ) -> Stored:
         """Store one article with the URLs it was reached by, its claim matches and, when
@@ -115,14 +118,18 @@ class ArticleRepo:
         with self.db.session() as session:
             return int(session.scalar(select(func.count(Article.id))) or 0)
 
-    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatch]]:
+    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatchRow]]:
         """Claim matches of these articles, by article id."""
         ids = list(article_ids)
-        out: dict[int, list[ClaimMatch]] = {i: [] for i in ids}
+        out: dict[int, list[ClaimMatchRow]] = {i: [] for i in ids}
         with self.db.session() as session:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                query = select(ClaimMatch).where(ClaimMatch.article_id.in_(chunk)).order_by(ClaimMatch.id)
+                query = (
+                    select(ClaimMatchRow)
+                    .where(ClaimMatchRow.article_id.in_(chunk))
+                    .order_by(ClaimMatchRow.id)
+                )
                 for match in session.scalars(query):
                     out[match.article_id].append(match)
         return out
@@ -151,6 +158,59 @@ class ArticleRepo:
                 yield _export_record(article, source_name, duplicate_url, claims[article.id])
             last_id = rows[-1][0].id
 
+    def prune_articles(self, before: datetime) -> int:
+        """Delete articles fetched before a moment, except originals that newer copies still point to.
+
+        Their URLs and claim matches go with them (cascade); stories left empty are deleted too.
+        """
+        protected = self._referenced_originals(before)
+        deleted, last_id = 0, 0
+        while True:
+            with self.db.session() as session:
+                ids = list(
+                    session.scalars(
+                        select(Article.id)
+                        .where(Article.fetched_at < before, Article.id > last_id)
+                        .order_by(Article.id)
+                        .limit(PRUNE_BATCH)
+                    )
+                )
+                if not ids:
+                    break
+                last_id = ids[-1]
+                doomed = [i for i in ids if i not in protected]
+                if doomed:
+                    session.execute(delete(Article).where(Article.id.in_(doomed)))
+                    deleted += len(doomed)
+        with self.db.session() as session:
+            session.execute(
+                delete(Story).where(Story.last_seen < before, ~exists().where(Article.story_id == Story.id))
+            )
+        return deleted
+
+    def _referenced_originals(self, before: datetime) -> set[int]:
+        """Old articles that a kept article names as its original (following chains of copies)."""
+        with self.db.session() as session:
+            frontier: set[int] = set(
+                session.scalars(
+                    select(Article.duplicate_of_id).where(
+                        Article.fetched_at >= before, Article.duplicate_of_id.is_not(None)
+                    )
+                )
+            )
+            protected: set[int] = set()
+            while frontier:
+                protected |= frontier
+                chunk = list(frontier)[:PRUNE_BATCH]
+                frontier -= set(chunk)
+                found = session.scalars(
+                    select(Article.duplicate_of_id).where(
+                        Article.id.in_(chunk), Article.duplicate_of_id.is_not(None)
+                    )
+                )
+                frontier |= {i for i in found if i is not None and i not in protected}
+        return protected
+
 
 def _add_urls(session: Session, article_id: int, urls: Iterable[str]) -> None:
     wanted = {u for u in urls if u}
@@ -168,17 +228,17 @@ def _touch_story(session: Session, story_id: int, when: datetime | None) -> None
         story.first_seen = min(story.first_seen, when)
 
 
-def _replace_claims(session: Session, article_id: int, claims: Sequence[Mapping[str, Any]]) -> None:
-    session.execute(delete(ClaimMatch).where(ClaimMatch.article_id == article_id))
+def _replace_claims(session: Session, article_id: int, claims: Iterable[ClaimMatch]) -> None:
+    session.execute(delete(ClaimMatchRow).where(ClaimMatchRow.article_id == article_id))
     for claim in claims:
         session.add(
-            ClaimMatch(
+            ClaimMatchRow(
                 article_id=article_id,
-                seed=str(claim.get("seed", "")),
-                claim_id=str(claim["id"]),
-                stance=str(claim["stance"]),
-                score=float(claim["score"]),
-                evidence=str(claim.get("evidence", "")),
+                seed=claim.seed,
+                claim_id=claim.claim_id,
+                stance=claim.stance,
+                score=float(claim.score),
+                evidence=claim.evidence,
             )
         )
 
@@ -188,7 +248,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _export_record(
-    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatch]
+    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatchRow]
 ) -> dict[str, Any]:
     return {
         "url": article.url,

@@ -137,6 +137,13 @@ class ChatRepo:
             inactive = session.scalar(select(func.count(Chat.id)).where(Chat.active.is_(False)))
         return {"chats": int(total), "subscribers": int(subscribed or 0), "inactive": int(inactive or 0)}
 
+    def next_digest_due(self) -> datetime | None:
+        """The earliest next digest of a subscribed, active chat."""
+        with self.db.session() as session:
+            return session.scalar(
+                select(func.min(Chat.next_due_at)).where(Chat.subscribed.is_(True), Chat.active.is_(True))
+            )
+
 
 def _check(values: Mapping[str, Any]) -> None:
     unknown = set(values) - SETTINGS

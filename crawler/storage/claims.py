@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.judge.canonical import link_url
-from crawler.storage.models import Article, ClaimMatch
+from crawler.storage.models import Article, ClaimMatchRow
 from crawler.storage.store import Database
 
 
@@ -78,13 +77,18 @@ class ClaimRepo:
         counts: dict[tuple[str, str], dict[str, int]] = {}
         with self.db.session() as session:
             query = (
-                select(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance, func.count(ClaimMatch.id))
-                .join(Article, Article.id == ClaimMatch.article_id)
+                select(
+                    ClaimMatchRow.seed,
+                    ClaimMatchRow.claim_id,
+                    ClaimMatchRow.stance,
+                    func.count(ClaimMatchRow.id),
+                )
+                .join(Article, Article.id == ClaimMatchRow.article_id)
                 .where(Article.relevant.is_(True))
-                .group_by(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance)
+                .group_by(ClaimMatchRow.seed, ClaimMatchRow.claim_id, ClaimMatchRow.stance)
             )
             if seed is not None:
-                query = query.where(ClaimMatch.seed == seed)
+                query = query.where(ClaimMatchRow.seed == seed)
             if not include_copies:
                 query = query.where(Article.duplicate_of_id.is_(None))
             for row_seed, claim_id, stance, number in session.execute(query):
@@ -116,12 +120,12 @@ class ClaimRepo:
         """Articles per claim, stance and day of publication, counted as `tracker` counts them (articles
         without a publication date are left out: their day is unknown); ordered by day."""
         query = (
-            select(ClaimMatch.seed, ClaimMatch.claim_id, ClaimMatch.stance, Article.published_at)
-            .join(Article, Article.id == ClaimMatch.article_id)
+            select(ClaimMatchRow.seed, ClaimMatchRow.claim_id, ClaimMatchRow.stance, Article.published_at)
+            .join(Article, Article.id == ClaimMatchRow.article_id)
             .where(Article.relevant.is_(True))
         )
         if seed is not None:
-            query = query.where(ClaimMatch.seed == seed)
+            query = query.where(ClaimMatchRow.seed == seed)
         if not include_copies:
             query = query.where(Article.duplicate_of_id.is_(None))
         counts: Counter[tuple[str, str, str, date]] = Counter()
@@ -154,25 +158,25 @@ class ClaimRepo:
         when = func.coalesce(Article.published_at, Article.fetched_at)
         query = (
             select(
-                ClaimMatch.seed,
-                ClaimMatch.claim_id,
-                ClaimMatch.evidence,
+                ClaimMatchRow.seed,
+                ClaimMatchRow.claim_id,
+                ClaimMatchRow.evidence,
                 Article.url,
                 Article.title,
                 when,
                 Article.outlet,
             )
-            .join(Article, Article.id == ClaimMatch.article_id)
-            .where(ClaimMatch.stance == "disputes", Article.relevant.is_(True))
+            .join(Article, Article.id == ClaimMatchRow.article_id)
+            .where(ClaimMatchRow.stance == "disputes", Article.relevant.is_(True))
             .order_by(when.desc(), Article.id.desc())
         )
         if seed is not None:
-            query = query.where(ClaimMatch.seed == seed)
+            query = query.where(ClaimMatchRow.seed == seed)
         if not include_copies:
             query = query.where(Article.duplicate_of_id.is_(None))
         latest: dict[
             tuple[str, str], tuple[str | None, str | None, str | None, datetime | None, str | None]
         ] = {}
         for row_seed, claim_id, evidence, url, title, at, outlet in session.execute(query):
-            latest.setdefault((row_seed, claim_id), (evidence, link_url(url), title, at, outlet))
+            latest.setdefault((row_seed, claim_id), (evidence, url, title, at, outlet))
         return latest

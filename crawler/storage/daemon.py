@@ -1,4 +1,4 @@
-"""Queries of the daemon (`seedwatch run`): its small facts, admin notices, the crawl schedule, housekeeping.
+"""The daemon's own tables (`seedwatch run`): its small facts and the admin notices.
 
 Facts (`kv`) hold what the daemon wants to survive a restart and `seedwatch status` wants to show: who
 runs, its heartbeat, the next crawl, the crawl child in progress. Notices (`admin_notices`) are keyed so
@@ -7,43 +7,18 @@ admins are told of a problem once: a notice stays open until the problem ends, a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, select, update
 
-from crawler.schedule import SourceState
-from crawler.storage.models import (
-    AdminNotice,
-    Article,
-    Chat,
-    CrawlRun,
-    Delivery,
-    FetchError,
-    KeyValue,
-    Source,
-    Story,
-    utcnow,
-)
+from crawler.storage.models import AdminNotice, KeyValue, utcnow
 from crawler.storage.store import Database
-
-BATCH = 500
-
-
-@dataclass(frozen=True)
-class RunningRun:
-    """A crawl run still marked running, and the process that said so."""
-
-    run_id: int
-    pid: int | None
-    trigger: str
-    started_at: datetime
 
 
 class DaemonRepo:
-    """What the daemon keeps and asks: facts, notices, schedules, stale runs and claims, pruning."""
+    """What the daemon keeps across restarts (facts) and what admins are told once (notices)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -114,146 +89,6 @@ class DaemonRepo:
         with self.db.session() as session:
             session.execute(update(AdminNotice).where(AdminNotice.key == key).values(sent_at=now or utcnow()))
 
-    # -- the crawl schedule -----------------------------------------------------------------------
-
-    def source_states(self, urls: Iterable[str] | None = None) -> dict[str, SourceState]:
-        """Schedule and health of the sources with these URLs (all when None), by URL."""
-        with self.db.session() as session:
-            query = select(Source)
-            if urls is not None:
-                query = query.where(Source.url.in_(list(urls)))
-            return {source.url: _state(source) for source in session.scalars(query)}
-
-    def attempted_since(self, since: datetime) -> set[str]:
-        """URLs of the sources fetched (successfully or not) since a moment."""
-        with self.db.session() as session:
-            return set(session.scalars(select(Source.url).where(Source.last_attempt_at >= since)))
-
-    def set_next_crawls(self, plan: Mapping[str, datetime | None]) -> None:
-        """Store when each source (by URL) is due next."""
-        if not plan:
-            return
-        with self.db.session() as session:
-            for source in session.scalars(select(Source).where(Source.url.in_(list(plan)))):
-                source.next_crawl_at = plan[source.url]
-
-    # -- crawl runs and delivery claims left by dead processes -------------------------------------
-
-    def running_runs(self) -> list[RunningRun]:
-        """Runs still marked running."""
-        with self.db.session() as session:
-            rows = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
-        return [RunningRun(r.id, r.pid, r.trigger, r.started_at) for r in rows]
-
-    def runs_since(self, since: datetime, pid: int | None = None) -> Sequence[CrawlRun]:
-        """Runs started since a moment (by one process when `pid` is given), oldest first."""
-        with self.db.session() as session:
-            query = select(CrawlRun).where(CrawlRun.started_at >= since).order_by(CrawlRun.id)
-            if pid is not None:
-                query = query.where(CrawlRun.pid == pid)
-            return session.scalars(query).all()
-
-    def close_run(self, run_id: int, status: str, error: str, *, running_only: bool = True) -> bool:
-        """End a run its process could not end itself; True when it changed."""
-        with self.db.session() as session:
-            query = update(CrawlRun).where(CrawlRun.id == run_id)
-            if running_only:
-                query = query.where(CrawlRun.status == "running")
-            result = session.execute(query.values(status=status, error=error, finished_at=utcnow()))
-            return bool(getattr(result, "rowcount", 0))
-
-    def claim_owners(self) -> set[str]:
-        """Senders holding pending deliveries."""
-        with self.db.session() as session:
-            query = select(Delivery.claimed_by).where(
-                Delivery.status == "pending", Delivery.claimed_by.is_not(None)
-            )
-            return {str(owner) for owner in session.scalars(query.distinct())}
-
-    def release_claims_of(self, owners: Iterable[str]) -> int:
-        """Drop the holds of senders known to be gone, so their deliveries resume at once."""
-        owners = list(owners)
-        if not owners:
-            return 0
-        with self.db.session() as session:
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.status == "pending", Delivery.claimed_by.in_(owners))
-                .values(claimed_by=None, claimed_until=None)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
-    def next_digest_due(self) -> datetime | None:
-        """The earliest next digest of a subscribed, active chat."""
-        with self.db.session() as session:
-            return session.scalar(
-                select(func.min(Chat.next_due_at)).where(Chat.subscribed.is_(True), Chat.active.is_(True))
-            )
-
-    # -- housekeeping -------------------------------------------------------------------------------
-
-    def prune_articles(self, before: datetime) -> int:
-        """Delete articles fetched before a moment, except originals that newer copies still point to.
-
-        Their URLs and claim matches go with them (cascade); stories left empty are deleted too.
-        """
-        protected = self._referenced_originals(before)
-        deleted, last_id = 0, 0
-        while True:
-            with self.db.session() as session:
-                ids = list(
-                    session.scalars(
-                        select(Article.id)
-                        .where(Article.fetched_at < before, Article.id > last_id)
-                        .order_by(Article.id)
-                        .limit(BATCH)
-                    )
-                )
-                if not ids:
-                    break
-                last_id = ids[-1]
-                doomed = [i for i in ids if i not in protected]
-                if doomed:
-                    session.execute(delete(Article).where(Article.id.in_(doomed)))
-                    deleted += len(doomed)
-        with self.db.session() as session:
-            session.execute(
-                delete(Story).where(Story.last_seen < before, ~exists().where(Article.story_id == Story.id))
-            )
-        return deleted
-
-    def _referenced_originals(self, before: datetime) -> set[int]:
-        """Old articles that a kept article names as its original (following chains of copies)."""
-        with self.db.session() as session:
-            frontier: set[int] = set(
-                session.scalars(
-                    select(Article.duplicate_of_id).where(
-                        Article.fetched_at >= before, Article.duplicate_of_id.is_not(None)
-                    )
-                )
-            )
-            protected: set[int] = set()
-            while frontier:
-                protected |= frontier
-                chunk = list(frontier)[:BATCH]
-                frontier -= set(chunk)
-                found = session.scalars(
-                    select(Article.duplicate_of_id).where(
-                        Article.id.in_(chunk), Article.duplicate_of_id.is_not(None)
-                    )
-                )
-                frontier |= {i for i in found if i is not None and i not in protected}
-        return protected
-
-    def prune_runs(self, before: datetime) -> int:
-        """Delete finished crawl runs (and their errors) started before a moment."""
-        with self.db.session() as session:
-            result = session.execute(
-                delete(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status != "running")
-            )
-            session.execute(delete(FetchError).where(FetchError.run_id.is_(None), FetchError.at < before))
-            return int(getattr(result, "rowcount", 0) or 0)
-
     def prune_notices(self, before: datetime) -> int:
         """Delete notices resolved before a moment."""
         with self.db.session() as session:
@@ -263,17 +98,3 @@ class DaemonRepo:
                 )
             )
             return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _state(source: Source) -> SourceState:
-    return SourceState(
-        url=source.url,
-        source_id=source.id,
-        name=source.name,
-        consecutive_failures=source.consecutive_failures,
-        empty_runs=source.empty_runs,
-        last_attempt_at=source.last_attempt_at,
-        last_success_at=source.last_success_at,
-        next_crawl_at=source.next_crawl_at,
-        last_error=source.last_error,
-    )

@@ -340,3 +340,24 @@ class DeliveryRepo:
                 delete(Delivery).where(Delivery.created_at < before, Delivery.status != PENDING)
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+    def claim_owners(self) -> set[str]:
+        """Senders holding pending deliveries."""
+        with self.db.session() as session:
+            query = select(Delivery.claimed_by).where(
+                Delivery.status == "pending", Delivery.claimed_by.is_not(None)
+            )
+            return {str(owner) for owner in session.scalars(query.distinct())}
+
+    def release_claims_of(self, owners: Iterable[str]) -> int:
+        """Drop the holds of senders known to be gone, so their deliveries resume at once."""
+        owners = list(owners)
+        if not owners:
+            return 0
+        with self.db.session() as session:
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.status == "pending", Delivery.claimed_by.in_(owners))
+                .values(claimed_by=None, claimed_until=None)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)

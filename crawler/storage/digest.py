@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.judge.digest import DigestArticle
-from crawler.judge.types import ClaimMatch as Match
-from crawler.judge.types import Stance
-from crawler.storage.models import Article, ClaimMatch
+from crawler.judge.types import ClaimMatch, Stance
+from crawler.storage.models import Article, ClaimMatchRow
 from crawler.storage.store import Database
 
 
@@ -48,15 +47,17 @@ class DigestQueries:
         return out
 
     @staticmethod
-    def _claims(session: Session, ids: Sequence[int]) -> dict[int, list[Match]]:
-        out: dict[int, list[Match]] = defaultdict(list)
+    def _claims(session: Session, ids: Sequence[int]) -> dict[int, list[ClaimMatch]]:
+        out: dict[int, list[ClaimMatch]] = defaultdict(list)
         for start in range(0, len(ids), 500):
-            query = select(ClaimMatch).where(ClaimMatch.article_id.in_(ids[start : start + 500]))
-            for row in session.scalars(query.order_by(ClaimMatch.id)):
+            query = select(ClaimMatchRow).where(ClaimMatchRow.article_id.in_(ids[start : start + 500]))
+            for row in session.scalars(query.order_by(ClaimMatchRow.id)):
                 stance: Stance = "mentions"
                 if row.stance in ("supports", "disputes"):
                     stance = cast(Stance, row.stance)
-                out[row.article_id].append(Match(row.claim_id, stance, row.score, row.evidence, row.seed))
+                out[row.article_id].append(
+                    ClaimMatch(row.claim_id, stance, row.score, row.evidence, row.seed)
+                )
         return out
 
     def supported_before(self, start: datetime | None) -> set[str]:
@@ -65,10 +66,10 @@ class DigestQueries:
             return set()
         with self.db.session() as session:
             rows = session.scalars(
-                select(ClaimMatch.claim_id)
-                .join(Article, Article.id == ClaimMatch.article_id)
+                select(ClaimMatchRow.claim_id)
+                .join(Article, Article.id == ClaimMatchRow.article_id)
                 .where(
-                    ClaimMatch.stance == "supports", Article.relevant.is_(True), Article.fetched_at < start
+                    ClaimMatchRow.stance == "supports", Article.relevant.is_(True), Article.fetched_at < start
                 )
                 .distinct()
             )
@@ -83,7 +84,7 @@ class DigestQueries:
         return {"articles": int(total), "relevant": int(relevant), "recent": int(recent)}
 
 
-def _digest_article(article: Article, claims: Sequence[Match]) -> DigestArticle:
+def _digest_article(article: Article, claims: Sequence[ClaimMatch]) -> DigestArticle:
     return DigestArticle(
         key=article.id,
         url=article.url,

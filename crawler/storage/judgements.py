@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 
+from crawler.judge.types import ClaimMatch
 from crawler.storage.models import Article, OutletLine, Story
 from crawler.storage.store import Database
 
@@ -156,7 +157,7 @@ class JudgementRepo:
         self,
         article_id: int,
         values: dict[str, Any],
-        claims: Iterable[dict[str, Any]],
+        claims: Iterable[ClaimMatch],
         new_story_title: str | None = None,
     ) -> int | None:
         """Replace one article's judgement (and start its new story), atomically; returns its story id."""

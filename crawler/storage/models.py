@@ -202,8 +202,8 @@ class ArticleUrl(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
 
 
-class ClaimMatch(Base):
-    """What one article says about one claim of a seed."""
+class ClaimMatchRow(Base):
+    """What one article says about one claim of a seed: a `crawler.judge.types.ClaimMatch` as stored."""
 
     __tablename__ = "claim_matches"
     __table_args__ = (UniqueConstraint("article_id", "seed", "claim_id", name="uq_claim_matches_article"),)

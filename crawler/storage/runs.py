@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from crawler.storage.models import CrawlRun, FetchError, utcnow
 from crawler.storage.store import Database
@@ -22,6 +24,16 @@ COUNTERS = (
     "articles_irrelevant",
     "articles_failed",
 )
+
+
+@dataclass(frozen=True)
+class RunningRun:
+    """A crawl run still marked running, and the process that said so."""
+
+    run_id: int
+    pid: int | None
+    trigger: str
+    started_at: datetime
 
 
 class RunRepo:
@@ -100,3 +112,35 @@ class RunRepo:
             return session.scalars(
                 select(FetchError).where(FetchError.run_id == run_id).order_by(FetchError.id)
             ).all()
+
+    def running_runs(self) -> list[RunningRun]:
+        """Runs still marked running."""
+        with self.db.session() as session:
+            rows = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+        return [RunningRun(r.id, r.pid, r.trigger, r.started_at) for r in rows]
+
+    def runs_since(self, since: datetime, pid: int | None = None) -> Sequence[CrawlRun]:
+        """Runs started since a moment (by one process when `pid` is given), oldest first."""
+        with self.db.session() as session:
+            query = select(CrawlRun).where(CrawlRun.started_at >= since).order_by(CrawlRun.id)
+            if pid is not None:
+                query = query.where(CrawlRun.pid == pid)
+            return session.scalars(query).all()
+
+    def close_run(self, run_id: int, status: str, error: str, *, running_only: bool = True) -> bool:
+        """End a run its process could not end itself; True when it changed."""
+        with self.db.session() as session:
+            query = update(CrawlRun).where(CrawlRun.id == run_id)
+            if running_only:
+                query = query.where(CrawlRun.status == "running")
+            result = session.execute(query.values(status=status, error=error, finished_at=utcnow()))
+            return bool(getattr(result, "rowcount", 0))
+
+    def prune_runs(self, before: datetime) -> int:
+        """Delete finished crawl runs (and their errors) started before a moment."""
+        with self.db.session() as session:
+            result = session.execute(
+                delete(CrawlRun).where(CrawlRun.started_at < before, CrawlRun.status != "running")
+            )
+            session.execute(delete(FetchError).where(FetchError.run_id.is_(None), FetchError.at < before))
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from crawler.schedule import SourceState
 from crawler.sources import SourceSpec, source_key
 from crawler.storage.models import Source, utcnow
 from crawler.storage.store import Database
@@ -168,3 +169,38 @@ class SourceRepo:
             source.last_error = reason
             source.consecutive_failures = failures_before + 1
             return source.consecutive_failures
+
+    def source_states(self, urls: Iterable[str] | None = None) -> dict[str, SourceState]:
+        """Schedule and health of the sources with these URLs (all when None), by URL."""
+        with self.db.session() as session:
+            query = select(Source)
+            if urls is not None:
+                query = query.where(Source.url.in_(list(urls)))
+            return {source.url: _state(source) for source in session.scalars(query)}
+
+    def attempted_since(self, since: datetime) -> set[str]:
+        """URLs of the sources fetched (successfully or not) since a moment."""
+        with self.db.session() as session:
+            return set(session.scalars(select(Source.url).where(Source.last_attempt_at >= since)))
+
+    def set_next_crawls(self, plan: Mapping[str, datetime | None]) -> None:
+        """Store when each source (by URL) is due next."""
+        if not plan:
+            return
+        with self.db.session() as session:
+            for source in session.scalars(select(Source).where(Source.url.in_(list(plan)))):
+                source.next_crawl_at = plan[source.url]
+
+
+def _state(source: Source) -> SourceState:
+    return SourceState(
+        url=source.url,
+        source_id=source.id,
+        name=source.name,
+        consecutive_failures=source.consecutive_failures,
+        empty_runs=source.empty_runs,
+        last_attempt_at=source.last_attempt_at,
+        last_success_at=source.last_success_at,
+        next_crawl_at=source.next_crawl_at,
+        last_error=source.last_error,
+    )

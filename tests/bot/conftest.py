@@ -16,6 +16,7 @@ from bot.application import build_application
 from bot.ratelimit import FloodLimiter
 from crawler.config import Settings, load_settings
 from crawler.judge.text import content_hash
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store, Story
 from tests.bot.daemon_helpers import DaemonProcess
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -144,7 +145,7 @@ def add_article(
     story: int | None = None,
     duplicate_of: int | None = None,
     novelty: float | None = 0.5,
-    claims: Sequence[dict[str, Any]] = (),
+    claims: Sequence[ClaimMatch] = (),
     lang: str = "en",
 ) -> int:
     """Store one judged article the way the crawl pipeline would."""

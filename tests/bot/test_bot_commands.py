@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store
 from tests.bot.conftest import add_article, add_story, bot_settings, running_bot
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
@@ -62,9 +63,7 @@ def _store_news(
             story=story,
             outlet="Reuters",
             fetched=fetched,
-            claims=[
-                {"id": "r1-2000-gpus", "stance": "disputes", "score": 0.9, "evidence": f"<{i}> said more"}
-            ],
+            claims=[ClaimMatch("r1-2000-gpus", "disputes", 0.9, f"<{i}> said more")],
         )
         copy = {
             "story": story,

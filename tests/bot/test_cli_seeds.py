@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from crawler.config import PROJECT_ROOT
+from crawler.judge.types import ClaimMatch, Stance
 from crawler.storage import Store
 
 ARTICLE = (
@@ -127,7 +128,7 @@ def test_seeds_list_and_show(tmp_path: Path, config: Path) -> None:
     assert code == 2 and "no seed 'nope'" in output
 
 
-def _article(store: Store, number: int, claims: list[dict[str, object]], **values: object) -> int:
+def _article(store: Store, number: int, stance: Stance, evidence: str, **values: object) -> int:
     row: dict[str, object] = {
         "url": f"https://news.example/{number}",
         "canonical_url": f"https://news.example/{number}",
@@ -139,22 +140,20 @@ def _article(store: Store, number: int, claims: list[dict[str, object]], **value
         "published_at": datetime(2025, 1, 20 + number, tzinfo=UTC),
     }
     row.update(values)
-    return store.articles.add(row, claims=[{"seed": "deepseek-stargate", **c} for c in claims]).article_id
+    claim = ClaimMatch("under-6m-cost", stance, 0.9, evidence, "deepseek-stargate")
+    return store.articles.add(row, claims=[claim]).article_id
 
 
 def test_claims_tracker_counts_stances_once_per_copy_and_shows_the_latest_dispute(
     config: Path, sqlite_url: str
 ) -> None:
     with Store(sqlite_url) as store:
-        cost = {"id": "under-6m-cost", "score": 0.9}
-        first = _article(store, 1, [{**cost, "stance": "supports", "evidence": "It cost $5.6m."}])
-        _article(
-            store, 6, [{**cost, "stance": "supports", "evidence": "It cost $5.6m."}], duplicate_of_id=first
-        )
-        _article(store, 2, [{**cost, "stance": "disputes", "evidence": "Old doubt."}])
-        _article(store, 3, [{**cost, "stance": "disputes", "evidence": "The figure excludes research."}])
-        _article(store, 4, [{**cost, "stance": "disputes", "evidence": "Off topic."}], relevant=False)
-        _article(store, 5, [{**cost, "stance": "mentions", "evidence": "Costs were low."}])
+        first = _article(store, 1, "supports", "It cost $5.6m.")
+        _article(store, 6, "supports", "It cost $5.6m.", duplicate_of_id=first)
+        _article(store, 2, "disputes", "Old doubt.")
+        _article(store, 3, "disputes", "The figure excludes research.")
+        _article(store, 4, "disputes", "Off topic.", relevant=False)
+        _article(store, 5, "mentions", "Costs were low.")
     code, output = run("claims", "--format", "json", "--config", str(config))
     assert code == 0, output
     records = {r["id"]: r for r in json.loads(output)}

@@ -8,6 +8,7 @@ from typing import Any
 from bot.daemon import housekeeping
 from crawler.config import load_settings
 from crawler.judge.text import content_hash
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store
 from tests.bot.conftest import subscribe_chat
 
@@ -27,7 +28,7 @@ def article(store: Store, name: str, fetched: datetime, **values: Any) -> int:
         "relevant": True,
         **values,
     }
-    claims = [{"id": "cost", "stance": "disputes", "score": 0.9, "evidence": f"{name} says"}]
+    claims = [ClaimMatch("cost", "disputes", 0.9, f"{name} says")]
     story = name if values.get("story_id") is None else None
     return store.articles.add(row, urls=[f"{url}?amp=1"], claims=claims, new_story_title=story).article_id
 
@@ -105,13 +106,13 @@ def test_next_crawl_times_and_running_runs(db_url: str) -> None:
     with Store(db_url) as store:
         store.sources.upsert("https://a.example/feed", "A", "rss")
         store.sources.upsert("https://b.example/feed", "B", "rss")
-        store.daemon.set_next_crawls({"https://a.example/feed": NOW + timedelta(hours=1)})
-        states = store.daemon.source_states(["https://a.example/feed", "https://b.example/feed"])
+        store.sources.set_next_crawls({"https://a.example/feed": NOW + timedelta(hours=1)})
+        states = store.sources.source_states(["https://a.example/feed", "https://b.example/feed"])
         assert states["https://a.example/feed"].next_crawl_at == NOW + timedelta(hours=1)
         assert states["https://b.example/feed"].next_crawl_at is None
         run = store.runs.start(trigger="scheduled", pid=4242)
-        assert [(r.run_id, r.pid) for r in store.daemon.running_runs()] == [(run, 4242)]
-        assert store.daemon.close_run(run, "failed", "killed") is True
-        assert store.daemon.close_run(run, "failed", "again") is False
+        assert [(r.run_id, r.pid) for r in store.runs.running_runs()] == [(run, 4242)]
+        assert store.runs.close_run(run, "failed", "killed") is True
+        assert store.runs.close_run(run, "failed", "again") is False
         closed = store.runs.get(run)
         assert closed is not None and (closed.status, closed.error) == ("failed", "killed")

@@ -34,7 +34,7 @@ def prepared(tmp_path: Path) -> tuple[str, Store]:
         sources.record_failure(failing, "connection_refused: nothing listens at that address")
     for _ in range(6):
         sources.record_success(empty, entries=0)
-    store.daemon.set_next_crawls({"https://down.example/feed": NOW + timedelta(hours=16)})
+    store.sources.set_next_crawls({"https://down.example/feed": NOW + timedelta(hours=16)})
     run = store.runs.start(trigger="scheduled", sources_total=4)
     store.runs.add_counts(run, sources_done=4, sources_failed=1, articles_new=7)
     store.runs.finish(run)
@@ -115,7 +115,7 @@ def test_the_crawl_child_takes_only_the_due_sources(tmp_path: Path) -> None:
     with Store(url) as store:
         for spec in specs[:2]:
             store.sources.upsert(spec.url, spec.name, "rss")
-        store.daemon.set_next_crawls(
+        store.sources.set_next_crawls(
             {specs[0].url: utcnow() - timedelta(minutes=1), specs[1].url: utcnow() + timedelta(hours=3)}
         )
     assert [spec.name for spec in due_now(settings, specs)] == ["due", "new"]

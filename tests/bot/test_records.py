@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from crawler.judge.types import ClaimMatch
 from crawler.storage import Store
 from crawler.storage.deliveries import Lease
 from tests.bot.conftest import add_article, subscribe_chat
@@ -43,7 +44,7 @@ def test_only_one_sender_holds_a_delivery(db_url: str) -> None:
         assert store.deliveries.claim(delivery.id, two, now=later) is not None
         assert not store.deliveries.sending(delivery.id, 0, Lease("one", later))  # the old holder lost it
         assert store.deliveries.sending(delivery.id, 0, two)
-        assert store.daemon.release_claims_of(["two"]) == 1
+        assert store.deliveries.release_claims_of(["two"]) == 1
         store.deliveries.part_sent(delivery.id, 0, [10])
         store.deliveries.part_sent(delivery.id, 0, [10])  # a repeat does not skip a part
         store.deliveries.part_sent(delivery.id, 2, [12])  # nor does a jump
@@ -76,11 +77,11 @@ def test_window_query_and_claims_tracker(db_url: str) -> None:
     with Store(db_url) as store:
         old = add_article(
             store, "old", fetched=NOW - timedelta(days=3),
-            claims=[{"id": "c1", "stance": "supports", "score": 0.8, "evidence": "yes"}],
+            claims=[ClaimMatch("c1", "supports", 0.8, "yes")],
         )  # fmt: skip
         add_article(
             store, "new", fetched=NOW - timedelta(hours=1),
-            claims=[{"id": "c1", "stance": "disputes", "score": 0.9, "evidence": "no, it is wrong"}],
+            claims=[ClaimMatch("c1", "disputes", 0.9, "no, it is wrong")],
         )  # fmt: skip
         add_article(store, "noise", relevant=False, fetched=NOW - timedelta(hours=2))
         window = store.digest.window(NOW - timedelta(days=1), NOW)

@@ -51,7 +51,7 @@ def test_a_source_whose_every_page_failed_is_failing_and_counts_a_streak(setting
     with Store(settings.database) as store:
         recorder, run_id, dead, fine = recorder_for(settings, store)
         one_run(recorder, dead, fine)
-        states = store.daemon.source_states()
+        states = store.sources.source_states()
         assert states[fine.url].consecutive_failures == 0
         assert states[dead.url].consecutive_failures == 1
         assert states[dead.url].last_error == "every page failed (2 of 2: http_500 1, no_article 1)"
@@ -62,17 +62,17 @@ def test_a_source_whose_every_page_failed_is_failing_and_counts_a_streak(setting
 
         recorder, _, dead, fine = recorder_for(settings, store)
         one_run(recorder, dead, fine)
-        assert store.daemon.source_states()[dead.url].consecutive_failures == 2
+        assert store.sources.source_states()[dead.url].consecutive_failures == 2
 
         recorder, _, dead, fine = recorder_for(settings, store)
         recorder.source_succeeded(dead, entries=1)
         recorder.page_skipped(url="https://dead-pages.test/1", source=dead, article_id=1)
         recorder.spider_closed("finished")
-        assert store.daemon.source_states()[dead.url].consecutive_failures == 0
+        assert store.sources.source_states()[dead.url].consecutive_failures == 0
 
 
 def test_a_crawl_cut_short_judges_no_source_by_its_pages(settings: Settings) -> None:
     with Store(settings.database) as store:
         recorder, _, dead, fine = recorder_for(settings, store)
         one_run(recorder, dead, fine, reason="shutdown")
-        assert store.daemon.source_states()[dead.url].consecutive_failures == 0
+        assert store.sources.source_states()[dead.url].consecutive_failures == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from crawler.judge.types import ClaimMatch
 from crawler.storage import DuplicateArticle, StorageError, Store
 
 
@@ -48,8 +49,8 @@ def test_an_article_is_never_stored_twice_and_keeps_its_url_variants(db_url: str
 def test_a_failed_write_leaves_no_half_article(db_url: str) -> None:
     with Store(db_url) as store:
         store.articles.add(article("https://x.test/first"))
-        bad_claims = [{"id": "c1", "stance": "supports", "score": 0.9, "evidence": "e"}, {"stance": "broken"}]
-        with pytest.raises(KeyError):
+        bad_claims = [ClaimMatch("c1", "supports", 0.9, "e"), ClaimMatch("c2", "supports", "high", "e")]  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
             store.articles.add(article("https://x.test/second"), claims=bad_claims)
         assert store.articles.count() == 1
         assert store.articles.known(["https://x.test/second"]) is None
@@ -59,14 +60,7 @@ def test_new_story_claims_and_export_round_trip(db_url: str) -> None:
     with Store(db_url) as store:
         first = store.articles.add(
             article(),
-            claims=[
-                {
-                    "id": "r1-release-jan20",
-                    "stance": "supports",
-                    "score": 0.92,
-                    "evidence": "R1 was released on 20 January.",
-                }
-            ],
+            claims=[ClaimMatch("r1-release-jan20", "supports", 0.92, "R1 was released on 20 January.")],
             new_story_title="R1 released",
         )
         assert first.story_id is not None
