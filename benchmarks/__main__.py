@@ -18,6 +18,8 @@ ALL = (
     "bot_latency",
     "soak",
     "feeds_5000",
+    "judge_startup",
+    "scaleout",
 )
 
 

@@ -133,6 +133,7 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
     """`rounds` alternating full and bare runs on one corpus; rates, steady rates and stored pages."""
     urls_file = folder / f"{kind}-urls.json"
     full_rates, bare_rates, full_steady, bare_steady, stored = [], [], [], [], []
+    loads: list[float] = []
     if profile is not None:  # an extra run: the profiler's overhead stays out of the rates
         _run_child("full", str(sources), f"sqlite:///{folder / f'{kind}-profiled.db'}", str(profile))
     for round_no in range(rounds):
@@ -150,10 +151,11 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
         full_steady.append((full["pages"] - 1) / full["steady"])
         bare_steady.append((bare["pages"] - 1) / bare["steady"])
         stored.append(int(full["pages"]))
+        loads.append(os.getloadavg()[0])
         print(
             f"{kind} round {round_no + 1}: full {full['pages']} pages in {full['seconds']:.2f} s "
             f"(start-up to first page stored {full['seconds'] - full['steady']:.2f} s), "
-            f"bare {bare['pages']} pages in {bare['seconds']:.2f} s",
+            f"bare {bare['pages']} pages in {bare['seconds']:.2f} s, load average {loads[-1]:.1f}",
             flush=True,
         )
     return {
@@ -162,6 +164,7 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
         "full_steady": full_steady,
         "bare_steady": bare_steady,
         "stored": stored,
+        "loads": loads,
     }
 
 
@@ -183,7 +186,8 @@ def _table(name: str, result: dict[str, Any]) -> str:
 | **ratio full / bare** (target ≥ 0.8) | **{full_median / bare_median:.2f}** | per round: {ratios} |
 
 Steady state (first to last page stored, resp. extracted; start-up excluded): full {full_steady:.1f} pages/s,
-bare {bare_steady:.1f} pages/s, ratio **{full_steady / bare_steady:.2f}**.
+bare {bare_steady:.1f} pages/s, ratio **{full_steady / bare_steady:.2f}**. Load average (1 min) after each
+round: {", ".join(f"{load:.1f}" for load in result["loads"])} (2 CPUs, shared with other work).
 """
 
 

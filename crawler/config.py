@@ -156,6 +156,13 @@ class JudgeSettings(_Section):
         3, ge=2, description="A line seen on this many pages of one outlet is boilerplate and ignored."
     )
     story_window_days: float = Field(4.0, gt=0, description="Articles further apart are never one story.")
+    memory_days: float = Field(
+        90.0,
+        gt=0,
+        description="A crawl process's judge starts from the articles of this many days before the newest "
+        "one (copies of older articles are not recognised): start-up and memory stay flat as the database "
+        "grows. Never below twice story_window_days.",
+    )
     story_threshold: float = Field(
         0.2, gt=0, le=1, description="Similarity from which articles share a story."
     )

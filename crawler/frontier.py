@@ -18,6 +18,8 @@ Keys, per run and spider (`<queue>` is SCHEDULER_QUEUE_KEY)::
     <queue>:scores     hash         token -> the request's score, to requeue it where it stood
     <queue>:expiry     sorted set   token -> when its lease runs out (Redis server time)
     <run>:producer     the starting process's heartbeat ("pid@host"), with a TTL
+    <run>:frontier     set by the starting process: when it vanishes mid-run, the run's keys were deleted
+                       (Redis emptied or evicting), and the requests waiting in the queues with them
 
 where `<run>` is the run's key prefix (`crawler.settings.run_keys`: the database and the run id).
 
@@ -51,6 +53,7 @@ from crawler.storage import Store
 logger = logging.getLogger(__name__)
 
 LEASE_META = "seedwatch_lease"
+FRONTIER_LOST_STAT = "seedwatch/frontier_lost"  # set when the run's keys vanished from Redis mid-run
 # This process's name in lease tokens: tokens of a dead process are told apart from a live one's.
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -167,6 +170,8 @@ class LeaseKeeper:
         self.finished_output: set[str] = set()
         self.loop: task.LoopingCall | None = None
         self._store: Store | None = None
+        self.marked = False  # this process has seen the run's frontier marker
+        self.lost = False
 
     @property
     def store(self) -> Store:
@@ -264,8 +269,28 @@ class LeaseKeeper:
                     queue.server.set(
                         producer_key(self.run_prefix), OWNER, ex=producer_ttl(queue.lease_seconds)
                     )
+                self.check_marker(queue.server)
         except Exception as exc:  # a Redis hiccup: the next beat tries again, leases last several beats
             logger.warning("frontier heartbeat failed: %s", exc)
+
+    def check_marker(self, server: Any) -> None:
+        """Notice when the run's keys were deleted under it (requests waiting in Redis are then lost)."""
+        marker = frontier_key(self.run_prefix)
+        if server.expire(marker, self.keys_ttl):
+            self.marked = True
+            return
+        if not self.worker and not self.marked:
+            server.set(marker, OWNER, ex=self.keys_ttl)
+            self.marked = True
+            return
+        if self.marked and not self.lost:
+            self.lost = True  # one alarm per process; the marker stays gone, so every process hears it
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value(FRONTIER_LOST_STAT, 1)
+            logger.error(
+                "the run's keys vanished from Redis (emptied by FLUSHDB, or evicted): "
+                "requests that were waiting in the shared frontier are lost"
+            )
 
     # --- idle: nothing of this process is in progress -----------------------------------------------
 
@@ -323,6 +348,11 @@ class LeaseKeeper:
         # One spider per crawler: its heartbeat ends with it.
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+
+
+def frontier_key(run_prefix: str) -> str:
+    """The marker whose disappearance says the run's keys were deleted."""
+    return f"{run_prefix}:frontier"
 
 
 def producer_key(run_prefix: str) -> str:

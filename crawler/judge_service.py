@@ -170,11 +170,19 @@ class JudgeService:
 
     def _warm_start(self) -> None:
         self.judge.load_outlet_lines(self.store.judging.outlet_lines())
+        highest = self.store.judging.newest_id()
         newest = self.store.judging.newest_time()
-        text_since = None if newest is None else newest - self.judge.text_window
+        text_since = since = None
+        if newest is not None:
+            text_since = newest - self.judge.text_window
+            # Bounded memory: what appeared long before the newest article is not taken in.
+            since = newest - max(timedelta(days=self.settings.judge.memory_days), self.judge.text_window)
         # What is committed now is all there is to warm up from; gaps below it are old rollbacks.
-        self._observe(self.store.judging.judged(0, text_since), track_gaps=False)
-        logger.info("judge warmed up with %d stored articles", self._seen_up_to)
+        rows = self.store.judging.judged(0, text_since, since=since)
+        before = self.generation
+        self._observe(rows, track_gaps=False)
+        self._seen_up_to = max(self._seen_up_to, highest)
+        logger.info("judge warmed up with %d of %d stored articles", self.generation - before, highest)
 
     def catch_up(self) -> None:
         """Take in articles other processes stored since we last looked (with their texts: they are new),

@@ -185,10 +185,11 @@ class KnownArticleMiddleware:
             self.store.close()
             self.store = None
 
-    def process_request(self, request: Request, spider: Any = None) -> None:
+    async def process_request(self, request: Request, spider: Any = None) -> None:
         """Raise AlreadyStored for a link to an article we have."""
         if not request.meta.get("article") or self.store is None or request.meta.get("retry_times"):
             return
-        found = self.store.articles.known(url_variants(request.url))
+        # A database round trip: on a thread, so the reactor keeps downloading meanwhile.
+        found = await asyncio.to_thread(self.store.articles.known, url_variants(request.url))
         if found is not None:
             raise AlreadyStored(request.url, found)

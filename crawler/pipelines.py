@@ -3,13 +3,19 @@
 Order (ITEM_PIPELINES): RelevancePipeline 300 → JudgePipeline 400 → StoragePipeline 500.
 Only an article whose URL proves to be stored already is dropped (`DropItem`); irrelevant articles are
 stored too, with the reason, so `seedwatch export` shows everything the crawl saw.
+
+Judging and storing run on one thread per process (`JudgeThread`), never on the reactor's: the reactor
+keeps downloading and renewing leases while the database answers. One thread, so the judge's state is
+touched by one thread only and articles are judged and stored in the order they arrive, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from scrapy.exceptions import DropItem
 
@@ -27,6 +33,39 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class JudgeThread:
+    """The process's one thread for the judge and the article writes, shared by every spider."""
+
+    _shared: ClassVar[JudgeThread | None] = None
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="seedwatch-judge")
+
+    @classmethod
+    def acquire(cls) -> JudgeThread:
+        """The process's thread (started on first use)."""
+        if cls._shared is None:
+            cls._shared = cls()
+        cls._shared.users += 1
+        return cls._shared
+
+    def release(self) -> None:
+        """One user less; the last one ends the thread once its work is done."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        if JudgeThread._shared is self:
+            JudgeThread._shared = None
+        self.executor.shutdown(wait=True)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` on the thread, after everything submitted before it."""
+        return await asyncio.wrap_future(self.executor.submit(function, *args))
 
 
 class RelevancePipeline:
@@ -53,24 +92,35 @@ class JudgePipeline:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.service: JudgeService | None = None
+        self.thread: JudgeThread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
         return cls(seedwatch_settings(crawler))
 
-    def open_spider(self) -> None:
-        self.service = JudgeService.acquire(self.settings)
+    async def open_spider(self) -> None:
+        self.thread = JudgeThread.acquire()
+        # The warm start reads the stored articles: on the thread, while the first feeds download.
+        self.service = await self.thread.run(JudgeService.acquire, self.settings)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
+        if self.thread is None:
+            return
         if self.service is not None:
-            self.service.release()
+            await self.thread.run(self.service.release)
             self.service = None
+        self.thread.release()
+        self.thread = None
 
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and self.service is not None:
-            item.judgement = self.service.assess(item)
-            item.judged_generation = self.service.generation
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem) and self.service is not None and self.thread is not None:
+            await self.thread.run(self._assess, self.service, item)
         return item
+
+    @staticmethod
+    def _assess(service: JudgeService, item: ArticleItem) -> None:
+        item.judgement = service.assess(item)
+        item.judged_generation = service.generation
 
 
 class StoragePipeline:
@@ -79,22 +129,32 @@ class StoragePipeline:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store | None = None
+        self.thread: JudgeThread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(seedwatch_settings(crawler))
 
-    def open_spider(self) -> None:
-        self.store = Store(self.settings.database)
+    async def open_spider(self) -> None:
+        self.thread = JudgeThread.acquire()
+        self.store = await self.thread.run(Store, self.settings.database)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
+        if self.thread is None:
+            return
         if self.store is not None:
-            self.store.close()
+            await self.thread.run(self.store.close)
             self.store = None
+        self.thread.release()
+        self.thread = None
 
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticleItem) or self.store is None:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem) or self.store is None or self.thread is None:
             return item
+        return await self.thread.run(self._store, self.store, item)
+
+    def _store(self, store: Store, item: ArticleItem) -> ArticleItem:
+        """Judge again if needed, then store (on the judge thread)."""
         service = JudgeService.current(self.settings)
         if (
             service is not None
@@ -112,10 +172,10 @@ class StoragePipeline:
             claims = judgement.claims
             new_story = new_story_title(doc_of(item), judgement)
         try:
-            stored = self.store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)
+            stored = store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)
         except DuplicateArticle as duplicate:
             if duplicate.existing_id is not None:
-                self.store.articles.add_urls(duplicate.existing_id, item.urls)
+                store.articles.add_urls(duplicate.existing_id, item.urls)
             raise DropItem(
                 f"already stored as article #{duplicate.existing_id}: {item.canonical_url}"
             ) from None

@@ -3,8 +3,9 @@
 Scrapy's reactor cannot be restarted in a process, so `run_crawl` is called once per process: by
 `seedwatch crawl`, `seedwatch demo`, and the daemon's crawl child process.
 
-A run ends "completed", "failed" (its frontier unreachable, a spider that could not run, or every source
-failed) or "interrupted" (SIGINT or SIGTERM: Scrapy stops gracefully, and the run says it was cut short).
+A run ends "completed", "failed" (its frontier unreachable or emptied mid-run, a spider that could not
+run, or every source failed) or "interrupted" (SIGINT or SIGTERM: Scrapy stops gracefully, and the run
+says it was cut short).
 
 Errors::
 
@@ -29,6 +30,7 @@ from twisted.python.failure import Failure
 
 from crawler import signals as our_signals
 from crawler.config import Settings
+from crawler.frontier import FRONTIER_LOST_STAT
 from crawler.items import ArticleItem
 from crawler.settings import scrapy_settings
 from crawler.sources import SourceSpec
@@ -39,6 +41,12 @@ from crawler.storage import StorageError, Store
 from crawler.storage.runs import COUNTERS
 
 logger = logging.getLogger(__name__)
+
+FRONTIER_LOST = (
+    "the run's keys vanished from Redis during the crawl (emptied by FLUSHDB, or evicted: give the "
+    "frontier a Redis database of its own, with maxmemory-policy noeviction); requests waiting in the "
+    "shared frontier were lost, so pages may be missing: crawl again"
+)
 
 SPIDER_FOR_KIND = {
     "rss": FeedSpider,
@@ -236,8 +244,10 @@ def run_crawl(
     process: _CrawlProcess | None = None
     try:
         process = _crawl_process(settings, run_id, join_run is not None)
-        _add_spiders(process, settings, registered, progress, on_progress, spider_errors)
+        crawlers = _add_spiders(process, settings, registered, progress, on_progress, spider_errors)
         process.start()
+        if any(crawler.stats.get_value(FRONTIER_LOST_STAT) for crawler in crawlers):
+            status, error = "failed", FRONTIER_LOST
     except KeyboardInterrupt:
         status, error = "interrupted", "stopped by the user (SIGINT); what was stored is kept"
     except Exception as exc:
@@ -312,7 +322,7 @@ def _add_spiders(
     progress: Progress,
     on_progress: Callable[[Progress], None] | None,
     spider_errors: list[str],
-) -> None:
+) -> list[Any]:
     groups: dict[type, list[SourceSpec]] = {}
     if settings.redis_url:
         # Every spider runs, so every shared queue has a consumer in every process.
@@ -333,10 +343,11 @@ def _add_spiders(
     if settings.crawl.concurrent_requests == 1 and not settings.redis_url:
         # One request in flight means one spider at a time too: the crawl is then repeatable.
         _chain(process, crawls, spider_errors)
-        return
+        return [crawler for crawler, _ in crawls]
     for crawler, kwargs in crawls:
         finished = process.crawl(crawler, **kwargs)
         finished.addErrback(_keep_spider_error, spider_errors, str(getattr(crawler.spidercls, "name", "")))
+    return [crawler for crawler, _ in crawls]
 
 
 def _stop_reactor_threads() -> None:

@@ -120,6 +120,10 @@ def scrapy_settings(settings: Settings, run_id: int | None = None, worker: bool 
                 "SEEDWATCH_FRONTIER_LEASE": crawl.frontier_lease_seconds,
                 "REDIS_URL": settings.redis_url,
                 "SEEDWATCH_WORKER": worker,
+                # Take no more from the shared queue than the page workers will soon get to: with
+                # Scrapy's 5 MB of responses waiting to be parsed, one process leased most of a run's
+                # pages at once while the other processes of the run had nothing to do.
+                "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 500_000,
             }
         )
         # Closest to the engine, so it sees every item that reaches the pipelines.

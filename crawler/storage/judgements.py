@@ -73,6 +73,11 @@ class JudgementRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def newest_id(self) -> int:
+        """The highest stored article id (0 when there is none)."""
+        with self.db.session() as session:
+            return int(session.scalar(select(func.max(Article.id))) or 0)
+
     def newest_time(self) -> datetime | None:
         """When the newest stored article appeared (published, else fetched)."""
         with self.db.session() as session:
@@ -84,15 +89,18 @@ class JudgementRepo:
         text_since: datetime | None = None,
         batch: int = 1000,
         also: Iterable[int] = (),
+        since: datetime | None = None,
     ) -> Iterator[JudgedRow]:
         """Stored articles with id > after_id, and those of `also` (ids below it), in id order; texts only
-        of those since `text_since`."""
+        of those since `text_since`; with `since`, only articles that appeared (or were fetched) since."""
         last = after_id
         when = func.coalesce(Article.published_at, Article.fetched_at)
         also = sorted(set(also))
         while True:
             with self.db.session() as session:
                 wanted = Article.id > last
+                if since is not None:
+                    wanted = wanted & ((when >= since) | (Article.fetched_at >= since))
                 if also:
                     wanted = wanted | Article.id.in_(also)
                 rows = session.execute(

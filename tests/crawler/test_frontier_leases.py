@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 from scrapy import Request, Spider
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.frontier import LEASE_META, LeasedQueue
+from crawler.frontier import FRONTIER_LOST_STAT, LEASE_META, LeasedQueue, LeaseKeeper
 
 pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("demo-crawl")]
 
@@ -75,3 +76,25 @@ def test_released_and_renewed_leases_never_come_back(redis_url: str, prefix: str
     assert len(queue) == 0 and queue.outstanding() == 1
     queue.expire_keys(600)
     assert 0 < client.ttl(f"{prefix}:news:requests:expiry") <= 600
+
+
+def test_a_run_whose_keys_are_deleted_mid_crawl_says_requests_were_lost(redis_url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+
+    def keeper(worker: bool) -> LeaseKeeper:
+        crawler = get_crawler(NewsSpider)
+        crawler.stats = StatsCollector(crawler)
+        return LeaseKeeper(crawler, "sqlite://", 1, worker=worker, keys_ttl=600, run_prefix=prefix)
+
+    producer, worker = keeper(worker=False), keeper(worker=True)
+    for _ in range(2):  # heartbeats while the run's keys are there: nothing to say
+        producer.check_marker(client)
+        worker.check_marker(client)
+    assert not producer.lost and not worker.lost
+    client.delete(*client.scan_iter(f"{prefix}:*"))  # another program empties the Redis database
+    producer.check_marker(client)
+    worker.check_marker(client)
+    assert producer.lost and worker.lost
+    for process in (producer, worker):
+        assert process.crawler.stats is not None
+        assert process.crawler.stats.get_value(FRONTIER_LOST_STAT) == 1

@@ -71,3 +71,27 @@ def test_an_article_committed_after_a_later_id_is_still_seen(pg_url: str, tmp_pa
             assert found is not None and found.of == slow.id
         finally:
             service.store.close()
+
+
+def test_the_judge_starts_from_the_recent_articles_only(pg_url: str, tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={},
+        overrides={"database_url": pg_url, "data_dir": str(tmp_path), "judge.memory_days": 30},
+    )
+    with Store(pg_url) as store:
+        first = JudgeService(settings)
+        try:
+            old = {**values(first, "slow"), "published_at": datetime(2024, 6, 1, tzinfo=UTC)}
+            old["fetched_at"] = old["published_at"]
+            store.articles.add(old)
+            store.articles.add(values(first, "fast"))
+        finally:
+            first.store.close()
+        service = JudgeService(settings)  # a crawl process starting on this database
+        try:
+            assert service.generation == 1  # only the article of the last 30 days was taken in
+            assert service.judge.assess(copy_of("fast")).duplicate is not None
+            service.catch_up()
+            assert service.generation == 1  # the old article is not read later either
+        finally:
+            service.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -67,9 +68,12 @@ def test_links_to_stored_articles_are_not_fetched(settings: Settings) -> None:
     middleware.spider_opened()
     try:
         with pytest.raises(AlreadyStored) as caught:
-            middleware.process_request(Request("https://m.x.test/a?utm_medium=x", meta={"article": True}))
+            asyncio.run(
+                middleware.process_request(Request("https://m.x.test/a?utm_medium=x", meta={"article": True}))
+            )
         assert caught.value.article_id == 1
-        assert middleware.process_request(Request("https://x.test/new", meta={"article": True})) is None
-        assert middleware.process_request(Request("https://x.test/a")) is None  # a feed, not an article
+        new = Request("https://x.test/new", meta={"article": True})
+        assert asyncio.run(middleware.process_request(new)) is None
+        assert asyncio.run(middleware.process_request(Request("https://x.test/a"))) is None  # a feed
     finally:
         middleware.spider_closed()

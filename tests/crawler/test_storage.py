@@ -114,3 +114,18 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
         Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageError, match="not a database URL"):
         Store("not a url")
+
+
+def test_stores_of_one_process_share_one_connection_pool(sqlite_url: str) -> None:
+    first = Store(sqlite_url)
+    second = Store(sqlite_url)
+    try:
+        assert first.db.engine is second.db.engine
+    finally:
+        first.close()
+    assert second.articles.count() == 0  # still open for its other user
+    engine = second.db.engine
+    second.close()
+    third = Store(sqlite_url)
+    assert third.db.engine is not engine  # the last user closed it; the next one opens a new pool
+    third.close()
