@@ -92,7 +92,7 @@ def _rss() -> int:
 
 def _child(db: str, memory_days: str, data_dir: str) -> dict[str, Any]:
     from crawler.config import load_settings
-    from crawler.judging import JudgeService
+    from crawler.judge_service import JudgeService
 
     settings = load_settings(
         environ={},
