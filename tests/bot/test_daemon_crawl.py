@@ -105,6 +105,7 @@ async def test_a_crashing_or_hanging_crawl_never_stops_the_daemon(
     await wait_until(
         lambda: any(r.status == "completed" and r.articles_new > 0 for r in store.runs.latest(5)),
         daemon,
+        timeout=240,  # a whole crawl of four sources: minutes on a loaded machine
         what="for the next cycle's real crawl",
     )
     await wait_until((tmp_path / "calls.pids").exists, daemon, what="for the hanging crawl")
