@@ -210,7 +210,8 @@ round: {", ".join(f"{load:.1f}" for load in result["loads"])} (2 CPUs, shared wi
 
 CPU per page (the run's process and its page workers; the bare spider's process): full
 {full_cpu * 1000:.0f} ms, bare {bare_cpu * 1000:.0f} ms, ratio bare / full **{bare_cpu / full_cpu:.2f}**:
-the throughput ratio a CPU-bound crawl would reach on a machine of its own.
+what the full pipeline's work costs against the bare spider's (the full run spreads it over its page
+workers, the bare spider has one process).
 """
 
 
