@@ -118,7 +118,15 @@ def _child_bare(urls_file: str) -> dict[str, Any]:
     return {"pages": len(done), "seconds": time.perf_counter() - started, "steady": done[-1] - done[0]}
 
 
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run_child(*args: str) -> dict[str, Any]:
+    cpu = _children_cpu()
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.ingest", "--child", *args],
         capture_output=True,
@@ -126,7 +134,10 @@ def _run_child(*args: str) -> dict[str, Any]:
         check=True,
         timeout=1800,
     )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    # CPU of the run and its page workers: far less sensitive than wall time to a machine's other load.
+    result["cpu"] = _children_cpu() - cpu
+    return result
 
 
 def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path | None) -> dict[str, Any]:
@@ -134,6 +145,8 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
     urls_file = folder / f"{kind}-urls.json"
     full_rates, bare_rates, full_steady, bare_steady, stored = [], [], [], [], []
     loads: list[float] = []
+    full_cpu: list[float] = []
+    bare_cpu: list[float] = []
     if profile is not None:  # an extra run: the profiler's overhead stays out of the rates
         _run_child("full", str(sources), f"sqlite:///{folder / f'{kind}-profiled.db'}", str(profile))
     for round_no in range(rounds):
@@ -152,10 +165,13 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
         bare_steady.append((bare["pages"] - 1) / bare["steady"])
         stored.append(int(full["pages"]))
         loads.append(os.getloadavg()[0])
+        full_cpu.append(full["cpu"] / full["pages"])
+        bare_cpu.append(bare["cpu"] / bare["pages"])
         print(
             f"{kind} round {round_no + 1}: full {full['pages']} pages in {full['seconds']:.2f} s "
             f"(start-up to first page stored {full['seconds'] - full['steady']:.2f} s), "
-            f"bare {bare['pages']} pages in {bare['seconds']:.2f} s, load average {loads[-1]:.1f}",
+            f"bare {bare['pages']} pages in {bare['seconds']:.2f} s, load average {loads[-1]:.1f}; "
+            f"CPU per page full {full_cpu[-1] * 1000:.0f} ms, bare {bare_cpu[-1] * 1000:.0f} ms",
             flush=True,
         )
     return {
@@ -165,6 +181,8 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
         "bare_steady": bare_steady,
         "stored": stored,
         "loads": loads,
+        "full_cpu": full_cpu,
+        "bare_cpu": bare_cpu,
     }
 
 
@@ -176,6 +194,7 @@ def _table(name: str, result: dict[str, Any]) -> str:
         statistics.median(result["full_steady"]),
         statistics.median(result["bare_steady"]),
     )
+    full_cpu, bare_cpu = statistics.median(result["full_cpu"]), statistics.median(result["bare_cpu"])
     full_all, bare_all = ", ".join(f"{r:.1f}" for r in full), ", ".join(f"{r:.1f}" for r in bare)
     return f"""**{name}**: {result["stored"][0]} article pages stored per full run, {len(full)} rounds.
 
@@ -188,6 +207,11 @@ def _table(name: str, result: dict[str, Any]) -> str:
 Steady state (first to last page stored, resp. extracted; start-up excluded): full {full_steady:.1f} pages/s,
 bare {bare_steady:.1f} pages/s, ratio **{full_steady / bare_steady:.2f}**. Load average (1 min) after each
 round: {", ".join(f"{load:.1f}" for load in result["loads"])} (2 CPUs, shared with other work).
+
+CPU per page (the run's process and its page workers; the bare spider's process): full
+{full_cpu * 1000:.0f} ms, bare {bare_cpu * 1000:.0f} ms, ratio bare / full **{bare_cpu / full_cpu:.2f}**:
+what the full pipeline's work costs against the bare spider's (the full run spreads it over its page
+workers, the bare spider has one process).
 """
 
 

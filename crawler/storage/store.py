@@ -229,16 +229,6 @@ class _SharedEngines:
             del self.engines[key]
         engine.dispose()
 
-    def connections(self, url: str) -> int:
-        """Connections the process's pool for `url` holds now (checked out or idle)."""
-        found = self.engines.get((os.getpid(), url))
-        if found is None:
-            return 0
-        pool = found[0].pool
-        checked_in = getattr(pool, "checkedin", lambda: 0)()
-        checked_out = getattr(pool, "checkedout", lambda: 0)()
-        return int(checked_in) + int(checked_out)
-
 
 ENGINES = _SharedEngines()
 
