@@ -9,8 +9,9 @@ first pair in the sorted order. Two clusters can merge only when some member of 
 story window of some member of the other: a story takes in its follow-ups, day after day, as streaming
 does. A follow-up that comes later still (within `FOLLOW_UP_WINDOWS` story windows of its story) joins it
 only when it is clearly about the same thing: its mean similarity must reach the threshold plus
-`FOLLOW_UP_MARGIN`. So a site's opening and the reports on it two weeks later are one story in the digest,
-while a new event on a familiar subject stays a story of its own.
+`FOLLOW_UP_MARGIN`. So a site's opening and the reports on it two weeks later can be one story in the
+digest, while a new event on a familiar subject stays a story of its own. (A pass covers only the period it
+is given: a late follow-up stored before its story is joined to it only if a pass covers both.)
 
 Similarity is the cosine of the articles' title-and-lead embeddings (`crawler.judge.embedding`), which
 compares articles in any language; without embeddings (backend ``none``) stories stay as streamed.
