@@ -32,7 +32,9 @@ from benchmarks.labelled_corpus import (
     markdown_to_text,
 )
 from crawler.config import load_settings
+from crawler.judge.claim_finder import CALIBRATED, FINDER_ON, SemanticClaimFinder, SentenceVectors
 from crawler.judge.claims import ClaimSet, load_claim_set
+from crawler.judge.embedding import load_encoder
 from crawler.judge.relevance import score_relevance
 from crawler.judge.types import TopicTerms
 
@@ -206,6 +208,53 @@ def print_errors(articles: Sequence[LabelledArticle], predictions: dict[str, Pre
                 print(f"{article.id} {claim_id}: gold={gold} said={said} | {evidence}")
 
 
+def with_encoder(claim_set: ClaimSet, backend: str, **thresholds: float) -> ClaimSet:
+    """The claim set with the backend's semantic candidate finder (unchanged for ``none``)."""
+    encoder = load_encoder(backend)
+    if encoder is None:
+        return claim_set
+    cache = _CACHES.setdefault(backend, SentenceVectors(encoder, keep=1 << 20))
+    finder = SemanticClaimFinder(encoder, claim_set.claims, cache=cache, **thresholds)  # type: ignore[arg-type]
+    return claim_set.with_finders([finder])
+
+
+_CACHES: dict[str, SentenceVectors] = {}
+
+
+def finder_rows(articles: Sequence[LabelledArticle], groups: dict[str, str], topics: Sequence[TopicTerms],
+                threshold: float, rules: ClaimSet, backend: str, notes: list[str]) -> list[str]:  # fmt: skip
+    """The figures with the backend's semantic claim finder added to the rules (a note says its cost)."""
+    started = time.perf_counter()
+    found = predict(articles, topics, threshold, with_encoder(rules, backend))
+    seconds = time.perf_counter() - started
+    notes.append(
+        f"With the `{backend}` claim finder (`crawler/judge/claim_finder.py`, thresholds near / same "
+        f"{CALIBRATED.get(backend)} chosen on the development half with `--sweep`; off by default), "
+        f"judging took {seconds:.2f} s, encoder loading and encoding included."
+    )
+    return figures_rows(
+        f"`seeds/deepseek-stargate` + {backend} claim finder", score_halves(articles, groups, found)
+    )
+
+
+def sweep(articles: Sequence[LabelledArticle], groups: dict[str, str], topics: Sequence[TopicTerms],
+          threshold: float, rules: ClaimSet, backend: str) -> int:  # fmt: skip
+    """The development half's claim figures over a grid of the finder's two thresholds."""
+    development, _ = halves(articles, groups)
+    plain = score(development, predict(development, topics, threshold, rules))
+    print(f"rules only: P {plain['claim_precision']:.3f} R {plain['claim_recall']:.3f} "
+          f"stance {plain['stance_accuracy']:.3f}")  # fmt: skip
+    for near in (0.5, 0.55, 0.6, 0.65, 0.7):
+        for same in (0.6, 0.65, 0.7, 0.75, 1.01):
+            if same < near:
+                continue
+            claim_set = with_encoder(rules, backend, near=near, same=same)
+            got = score(development, predict(development, topics, threshold, claim_set))
+            print(f"near {near:.2f} same {same:.2f}: P {got['claim_precision']:.3f} "
+                  f"R {got['claim_recall']:.3f} stance {got['stance_accuracy']:.3f}")  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Score relevance and claims on the shared corpus; write the section of results.md."""
     parser = argparse.ArgumentParser(
@@ -219,6 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--claims", type=Path, help="claims file to score (default: the seed's)")
     parser.add_argument("--baseline-claims", type=Path, help="another claims file to score alongside")
+    parser.add_argument("--backend", help="embedding backend (default: the configured one)")
+    parser.add_argument(
+        "--claim-finder",
+        action="store_true",
+        help="also score the backend's semantic claim finder (crawler/judge/claim_finder.py; off by default)",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="print the development half's figures over a grid of the finder's thresholds, then stop",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
     parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
     args = parser.parse_args(argv if argv is not None else [])
@@ -230,14 +290,22 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     topics = [TopicTerms(name, tuple(t.aliases), tuple(t.related)) for name, t in settings.topics.items()]
     claims_path = args.claims or settings.resolve(settings.seeds_dir) / "deepseek-stargate"
-    claim_set = load_claim_set(claims_path, min_score=settings.judge.claim_min_score)
+    rules = load_claim_set(claims_path, min_score=settings.judge.claim_min_score)
+    backend = args.backend or settings.judge.embedding_backend
     articles = load_corpus(folder)
     groups = duplicate_groups(folder)
+    if args.sweep:
+        return sweep(articles, groups, topics, settings.relevance.threshold, rules, backend)
+    claim_set = with_encoder(rules, backend) if backend in FINDER_ON else rules
+    notes = list(args.note)
     started = time.perf_counter()
     predictions = predict(articles, topics, settings.relevance.threshold, claim_set)
     seconds = time.perf_counter() - started
     cleaned = score_halves(articles, groups, predictions)
-    rows = figures_rows(f"`{claims_path.name if args.claims else 'seeds/deepseek-stargate'}`", cleaned)
+    name = claims_path.name if args.claims else "seeds/deepseek-stargate"
+    rows = figures_rows(f"`{name}`", cleaned)
+    if args.claim_finder and backend != "none":
+        rows += finder_rows(articles, groups, topics, settings.relevance.threshold, rules, backend, notes)
     if args.baseline_claims:
         baseline = load_claim_set(args.baseline_claims, min_score=settings.judge.claim_min_score)
         before = predict(articles, topics, settings.relevance.threshold, baseline)
@@ -246,7 +314,6 @@ def main(argv: list[str] | None = None) -> int:
     development, held_out = halves(articles, groups)
     if args.errors:
         print_errors(development, predictions)
-    notes = list(args.note)
     if args.show_heldout_errors:
         print("--- held-out half ---")
         print_errors(held_out, predictions)

@@ -239,6 +239,7 @@ def cost_only(args: argparse.Namespace) -> int:
         return 1
     docs = [i.doc for i in deepseek_corpus(root)]
     backends = [b for b in args.backends.split(",") if b]
+    load_before = os.getloadavg()[0]
     timing = [f"- `none`: {judging_ms(docs, 'none'):.1f} ms per article"]
     for backend in backends:
         timing.append(f"- `{backend}`: {judging_ms(docs, backend):.1f} ms per article (encoding included)")
@@ -252,6 +253,10 @@ def cost_only(args: argparse.Namespace) -> int:
             f"{args.rounds} rounds alternating), full pipeline with each backend:\n\n"
             + ingest(args.rounds, ["none", JudgeSettings().embedding_backend])
         )
+    parts.append(
+        f"Load average (1 min) on {os.cpu_count()} CPUs: {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other checkouts' tests and benchmarks ran meanwhile)."
+    )
     body = "\n\n".join(parts)
     print(body)
     write_section("semantic_cost", "Semantic layer: judging and ingest cost", body)

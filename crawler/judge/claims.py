@@ -135,9 +135,16 @@ def _polarity(patterns: tuple[Pattern, ...], text: str, context: str = "") -> tu
 
 # A candidate finder proposes, for one claim, sentences of an article that may address it (their indices
 # in `sentences`, title first) with a score in [0, 1]; `lang` is the article's language ("zh", "en", "").
-# The rules judge every proposed sentence; one they cannot judge counts as mentioning the claim with the
-# finder's score. Other finders (an embedding index, say) are added with `ClaimSet(..., finders=[...])`.
+# The rules judge every proposed sentence. When they judge none, the finder's best sentence counts with the
+# finder's score and the stance its `stance(sentence, score)` method gives ("mentions" without one).
+# Finders are added with `ClaimSet(..., finders=[...])` or `with_finders` (crawler/judge/claim_finder.py).
 CandidateFinder = Callable[[Claim, Sequence[str], str], Sequence[tuple[int, float]]]
+
+
+def _finder_stance(finder: CandidateFinder, sentence: str, score: float) -> Stance:
+    """The stance a finder gives a sentence the rules could not judge ("mentions" unless it says)."""
+    stance = getattr(finder, "stance", None)
+    return stance(sentence, score) if callable(stance) else "mentions"
 
 
 def rule_candidates(claim: Claim, sentences: Sequence[str], lang: str) -> Sequence[tuple[int, float]]:
@@ -177,12 +184,15 @@ class ClaimSet:
             if claim.about is not None and not _hit(claim.about, whole):
                 continue
             feasible = _feasible(claim, whole, kinds)
-            proposed = self._candidates(feasible, sentences, lang)
-            for index, finder_score in proposed:
+            fallback: tuple[_Verdict, str] | None = None
+            for index, finder_score, finder in self._candidates(feasible, sentences, lang):
                 sentence = sentences[index]
                 verdict = self._judge(feasible, sentence, title, doubt_groups=claim.groups)
-                if verdict is None and finder_score > 0:
-                    verdict = _Verdict("mentions", finder_score)
+                if verdict is None and finder is not None and finder_score > 0:
+                    # Only when no sentence gives the rules a verdict: a finder proposes, the rules judge.
+                    said = _finder_stance(finder, sentence.text, finder_score)
+                    if fallback is None or finder_score > fallback[0].score:
+                        fallback = (_Verdict(said, finder_score), sentence.text)
                 if verdict is None:
                     continue
                 current = best.get(claim.id)
@@ -191,6 +201,8 @@ class ClaimSet:
                     current[0].score,
                 ):
                     best[claim.id] = (verdict, sentence.text)
+            if claim.id not in best and fallback is not None:
+                best[claim.id] = fallback
             found = best.get(claim.id)
             if found and found[0].stance != "disputes" and framing:
                 debunked = self._debunked(feasible, framing, title)
@@ -202,17 +214,25 @@ class ClaimSet:
             if verdict.score >= self.min_score
         ]
 
-    def _candidates(self, claim: Claim, sentences: list[_Sentence], lang: str) -> list[tuple[int, float]]:
-        """The sentences that may address the claim (see `CandidateFinder`), each once, best score kept."""
-        proposed: dict[int, float] = {}
+    def _candidates(
+        self, claim: Claim, sentences: list[_Sentence], lang: str
+    ) -> list[tuple[int, float, CandidateFinder | None]]:
+        """The sentences that may address the claim (see `CandidateFinder`), each once, best score kept,
+        with the finder that proposed it (None: the rules)."""
+        proposed: dict[int, tuple[float, CandidateFinder | None]] = {}
         texts = [s.text for s in sentences]
         if claim.asserts or claim.touches or claim.disputes or claim.quantities:
-            proposed.update(rule_candidates(claim, texts, lang))
+            proposed.update((i, (score, None)) for i, score in rule_candidates(claim, texts, lang))
         for finder in self.finders:
             for index, finder_score in finder(claim, texts, lang):
-                if 0 <= index < len(sentences):
-                    proposed[index] = max(finder_score, proposed.get(index, 0.0))
-        return sorted(proposed.items())
+                if 0 <= index < len(sentences) and finder_score > proposed.get(index, (0.0, None))[0]:
+                    proposed[index] = (finder_score, finder)
+        return [(index, score, finder) for index, (score, finder) in sorted(proposed.items())]
+
+    def with_finders(self, finders: Sequence[CandidateFinder]) -> ClaimSet:
+        """The same claims with these candidate finders added."""
+        document = ClaimsDocument(self.seed, self.language, self.draft, self.claims, self.doubt)
+        return ClaimSet(document, min_score=self.min_score, finders=(*self.finders, *finders))
 
     @staticmethod
     def _framing(title: str, sentences: list[_Sentence]) -> list[_Sentence]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crawler.config import JudgeSettings
+from crawler.judge.claim_finder import SentenceVectors, semantic_matching
 from crawler.judge.dedup import NearDuplicateIndex, OutletLines, exact_key
 from crawler.judge.embedding import ArticleVectors, Encoder, embed_article
 from crawler.judge.features import Anchors, anchors, term_counts
@@ -72,13 +73,17 @@ def prepare(
     """Everything about a relevant article that no other article changes (embeddings with an encoder)."""
     found = anchors(f"{title}\n{text}", lang, year)
     sentences = tuple(split_sentences(text))
+    cache: SentenceVectors | None = None
+    if encoder is not None:
+        # Claims and the article's embeddings share one cache: a sentence is encoded once.
+        cache, matchers = semantic_matching(matchers, encoder)
     claims = tuple(
         m for matcher in matchers for m in matcher.match(title, text, lang) if m.score >= min_score
     )
     covered = frozenset(s for s in sentences if any(matcher.covers(s) for matcher in matchers))
     vectors = None
     if encoder is not None:
-        vectors = embed_article(encoder, title, sentences, [c.evidence for c in claims])
+        vectors = embed_article(cache or encoder, title, sentences, [c.evidence for c in claims])
     return Prepared(
         key=_prepared_key(title, text, lang, year),
         anchors=found,
@@ -116,6 +121,11 @@ class Judge:
         self.backend = settings.embedding_backend
         self.encoder = encoder if encoder is not None and encoder.name == self.backend else None
         self.matchers = tuple(matchers)
+        self._cache: SentenceVectors | None = None
+        if self.encoder is not None:
+            # Claims and embeddings share one cache (see `prepare`).
+            self._cache, self.matchers = semantic_matching(self.matchers, self.encoder)
+            self.encoder = self._cache
         self.window = timedelta(days=settings.story_window_days)
         self.near = NearDuplicateIndex(
             settings.num_perm,
@@ -315,6 +325,9 @@ class Judge:
         return match.story, match.title
 
     def _claims(self, doc: Doc, text: str) -> tuple[ClaimMatch, ...]:
+        if self._cache is not None and doc.vectors is not None and doc.vectors.model == self._cache.name:
+            # Stored embeddings (rejudge): their sentences need not be encoded again.
+            self._cache.give(doc.vectors.sentences, doc.vectors.sentence_vectors)
         found: list[ClaimMatch] = []
         for matcher in self.matchers:
             found.extend(

@@ -63,7 +63,11 @@ class Encoder(Protocol):
     """Turns texts into L2-normalised float32 rows."""
 
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int:
+        """Dimensions of a row."""
+        ...
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         """One row per text."""

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.judge.features import unpost
+from crawler.judge.story_clusters import FOLLOW_UP_WINDOWS, follow_up_threshold
 from crawler.judge.window import SWEEP_EVERY, sweep_horizon
 
 Vector = dict[str, float]
@@ -201,15 +202,20 @@ class SemanticStoryIndex:
         if self._matrix is None or len(self._matrix) != len(self._gists):
             self._matrix = np.vstack(self._gists)
         scores = self._matrix @ gist
-        near = np.abs(np.array(self._when) - when.timestamp()) <= self.window.total_seconds()
-        if not near.any():
+        apart = np.abs(np.array(self._when) - when.timestamp())
+        near = apart <= self.window.total_seconds()
+        late = apart <= FOLLOW_UP_WINDOWS * self.window.total_seconds()
+        if not late.any():
             return None
         stories = np.array(self._story)
         ids, inverse = np.unique(stories, return_inverse=True)
         totals = np.bincount(inverse, weights=scores, minlength=len(ids))
         sizes = np.bincount(inverse, minlength=len(ids))
         reachable = np.bincount(inverse, weights=near.astype(np.float64), minlength=len(ids)) > 0
-        means = np.where(reachable, totals / sizes, -np.inf)
+        follows = np.bincount(inverse, weights=late.astype(np.float64), minlength=len(ids)) > 0
+        # A late follow-up (beyond the window) must be closer by the margin, as in the re-clustering pass.
+        extra = follow_up_threshold(self.threshold) - self.threshold
+        means = np.where(reachable, totals / sizes, np.where(follows, totals / sizes - extra, -np.inf))
         best = int(np.argmax(means))
         if not means[best] >= self.threshold:
             return None
@@ -239,7 +245,7 @@ class SemanticStoryIndex:
                 self._titles[story] = title
 
     def _expire(self) -> None:
-        horizon = max(self._when) - 2 * self.window.total_seconds()
+        horizon = max(self._when) - max(2, FOLLOW_UP_WINDOWS + 1) * self.window.total_seconds()
         keep = [i for i, moment in enumerate(self._when) if moment >= horizon]
         self._gists = [self._gists[i] for i in keep]
         self._keys = [self._keys[i] for i in keep]

@@ -164,7 +164,9 @@ def test_one_event_told_by_several_outlets_in_two_languages_is_one_story(
     site: DemoSiteProcess, crawled: dict[str, Any]
 ) -> None:
     # Stargate's Abilene site: reports on 24-25 January in English and Chinese by three outlets, then
-    # follow-ups on 8-10 February, beyond the 4-day story window of the first ones: two stories, not four.
+    # follow-ups on 8-10 February, beyond the 4-day story window of the first ones: at most two stories, not
+    # four. (Whether the follow-ups join the first story as late follow-ups depends on the order a crawl
+    # stores them in: the re-clustering pass reaches back only three windows.)
     expected = site.expectations()["articles"]
     records = {r["canonical_url"]: r for r in crawled["records"]}
     abilene = [

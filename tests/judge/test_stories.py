@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+
 from crawler.config import JudgeSettings
-from crawler.judge.stories import StoryIndex, cosine
+from crawler.judge.stories import SemanticStoryIndex, StoryIndex, StoryMatch, cosine
 from crawler.judge.window import SWEEP_EVERY
 from tests.judge.samples import (
     ITALY,
@@ -115,3 +117,20 @@ def test_story_index_forgets_stories_long_out_of_reach() -> None:
         index.add(10 + n, 8, title="new", lang="en", vector={"w:y": 1.0}, when=later)
     assert index.title(7) is None and index.title(8) == "new"
     assert len(index) == 1
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_late_follow_up_joins_its_story_only_when_clearly_about_it() -> None:
+    index = SemanticStoryIndex(timedelta(days=4), 0.45)
+    index.add(1, 10, _unit(1, 0, 0), title="Site opens", when=T0)
+    index.add(2, 10, _unit(1, 0.1, 0), title="Site opens", when=T0 + timedelta(hours=5))
+    close, loose = _unit(1, 0.5, 0.3), _unit(1, 1.2, 1.0)  # mean cosines with the story 0.88 and 0.57
+    assert (index.best(loose, T0 + timedelta(days=2)) or StoryMatch(0, "", 0, False)).story == 10
+    follow_up = index.best(close, T0 + timedelta(days=14))
+    assert follow_up is not None and follow_up.story == 10
+    assert index.best(loose, T0 + timedelta(days=14)) is None  # near enough in the window, not later
+    assert index.best(close, T0 + timedelta(days=90)) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,13 @@ import pytest
 from crawler.config import Settings
 from crawler.judge.core import Judge
 from crawler.judge.embedding import ArticleVectors, embed_article, load_encoder
-from crawler.judge.story_clusters import average_linkage, keep_story_ids
+from crawler.judge.story_clusters import (
+    StoryItem,
+    average_linkage,
+    cluster_stories,
+    follow_up_threshold,
+    keep_story_ids,
+)
 from crawler.judge.text import split_sentences
 from crawler.judge.types import Doc
 from crawler.judge_service import judgement_values, new_story_title, restory
@@ -137,3 +144,38 @@ def test_a_re_clustered_story_keeps_the_id_most_of_its_members_had() -> None:
     current: dict[int, int | None] = {1: 10, 2: 10, 3: 11, 4: 11, 5: None}
     assert keep_story_ids([[1, 2, 3], [4, 5], [6]], current) == [10, 11, None]
     assert keep_story_ids([[1, 3], [2, 4]], current) == [10, 11]
+
+
+def test_a_late_follow_up_joins_its_story_only_when_clearly_about_the_same_thing() -> None:
+    # 0 and 1 are one event; 2 comes two weeks later (beyond the window, within the follow-up horizon).
+    similarity = np.array([[1.0, 0.8, 0.62], [0.8, 1.0, 0.62], [0.62, 0.62, 1.0]])
+    reach = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    late = np.ones((3, 3), dtype=bool)
+    assert average_linkage(similarity, 0.45, reach) == [[0, 1], [2]]
+    assert average_linkage(similarity, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1, 2]]
+    # Alike enough for one story within the window, not enough for a late follow-up.
+    looser = np.where(similarity == 0.62, 0.55, similarity)
+    assert average_linkage(looser, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1], [2]]
+
+
+def _items(docs: list[Doc], days_after: dict[str, float]) -> list[StoryItem]:
+    """The articles as clustered, each moved the given number of days later (by title)."""
+    out = []
+    for d in docs:
+        assert d.vectors is not None
+        when = d.when + timedelta(days=days_after.get(d.title, 0.0))
+        out.append(StoryItem(d.key, d.url, when, d.lang, d.vectors.gist))
+    return out
+
+
+def test_follow_ups_weeks_later_join_their_story_when_clearly_about_it(embedded: list[Doc]) -> None:
+    korea = [d for d in embedded if d.title in (KOREA_TITLE, KOREA_ZH_TITLE, KOREA_ZH2_TITLE)]
+    window = timedelta(days=4)
+    assert len(cluster_stories(_items(korea, {}), 0.45, window)) == 1
+    # Another outlet's report two weeks later is folded in; three months later it is another story.
+    assert len(cluster_stories(_items(korea, {KOREA_ZH2_TITLE: 14}), 0.45, window)) == 1
+    assert len(cluster_stories(_items(korea, {KOREA_ZH2_TITLE: 90}), 0.45, window)) == 2
+    # A looser match (the investigation after the block) joins within the window only.
+    italy = [d for d in embedded if d.title in (ITALY_TITLE, ITALY_ZH_TITLE, ITALY_NEWS_TITLE)]
+    assert len(cluster_stories(_items(italy, {}), 0.45, window)) == 1
+    assert len(cluster_stories(_items(italy, {ITALY_NEWS_TITLE: 14}), 0.45, window)) == 2
