@@ -37,7 +37,7 @@ from typing import Any
 import justext  # type: ignore[import-untyped]
 import lxml.html
 import trafilatura
-from lxml.etree import XPath
+from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
 from trafilatura.htmlprocessing import prune_unwanted_nodes
@@ -49,8 +49,8 @@ logger = logging.getLogger(__name__)
 
 # Tokens for agreement between extractors: Latin words, and single CJK characters (a Chinese sentence
 # has no spaces, so a word regex would make one token of it).
-_CJK_CHAR = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
-_TOKEN = re.compile(rf"{_CJK_CHAR}|(?:(?!{_CJK_CHAR})[^\W_])+")
+_CJK_RANGES = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[{_CJK_RANGES}]|[^\W_{_CJK_RANGES}]+")  # a class, not a look-ahead per character
 _SHINGLE = 4
 
 _BOILERPLATE = re.compile(
@@ -184,7 +184,6 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
 
 
 _FURNITURE_CELL_TOKENS = 6
-_LOOSE_CHARS = 24  # characters, so that Chinese and English lines compare
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
 
 
@@ -214,13 +213,16 @@ def strip_furniture_rows(text: str) -> str:
 
 
 def is_furniture_row(line: str) -> bool:
-    """A table row (as trafilatura writes one) whose cells are all a few words, none a sentence."""
+    """A table row (as trafilatura writes one) whose cells are all a few words or the value of a
+    labelled field ("| 发布机构： | 市政府办公厅 | 标题： | ... |"), none a sentence."""
     if not (line.startswith("|") and line.endswith("|")):
         return False
-    cells = [cell.strip() for cell in line.strip("|").split("|")]
-    return all(
-        len(tokens(cell)) <= _FURNITURE_CELL_TOKENS and not _SENTENCE_END.search(cell) for cell in cells
-    )
+    labelled = False
+    for cell in (cell.strip() for cell in line.strip("|").split("|")):
+        if _SENTENCE_END.search(cell) or not (labelled or len(tokens(cell)) <= _FURNITURE_CELL_TOKENS):
+            return False
+        labelled = cell.endswith((":", "："))
+    return True
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,14 @@ class PageShape:
         return cls(paragraphs, links - {""})
 
 
+SHORT = "short"
+COVERS_LITTLE = "covers little of the page's paragraphs"
+# Verdicts that say the first pass may have missed text: only there can jusText's completion (paragraphs
+# on the same path as the kept ones) change the body. Elsewhere the first pass has too much, and the
+# precision pass and the other voters decide what goes.
+MISSING_TEXT = frozenset({SHORT, COVERS_LITTLE})
+
+
 @dataclass(frozen=True)
 class DoubtMeasures:
     """The cheap measures of a first pass that `doubt` judges it by."""
@@ -247,7 +257,6 @@ class DoubtMeasures:
     tokens_per_line: float
     link_share: float  # share of characters in lines that are wholly some link's text
     table_share: float  # share of characters in table rows ("| cell | cell |" as trafilatura writes them)
-    loose_edge: bool = False  # the body starts or ends with a few words that are not a sentence
 
     @classmethod
     def of(cls, text: str, page: PageShape) -> DoubtMeasures:
@@ -263,15 +272,14 @@ class DoubtMeasures:
             total / len(lines) if lines else 0.0,
             linked / chars if chars else 0.0,
             tabled / chars if chars else 0.0,
-            bool(lines) and (_loose(lines[0]) or _loose(lines[-1])),
         )
 
     def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
         """Why these measures make the first pass doubtful, or None."""
         if self.tokens < tuning.doubt_min_tokens:
-            return "short"
+            return SHORT
         if self.coverage is not None and self.coverage < tuning.doubt_low_coverage:
-            return "covers little of the page's paragraphs"
+            return COVERS_LITTLE
         if self.coverage is not None and self.coverage > tuning.doubt_high_coverage:
             return "much text outside the page's paragraphs"
         if self.tokens_per_line > tuning.doubt_line_tokens:
@@ -280,17 +288,7 @@ class DoubtMeasures:
             return "lines that are link text"
         if self.table_share > tuning.doubt_table_share:
             return "mostly table rows"
-        if self.loose_edge:
-            # A site's slogan or masthead kept at the edge of the body: the agreement path drops lines
-            # that no other extractor has.
-            return "a few words that are not a sentence at its start or end"
         return None
-
-
-def _loose(line: str) -> bool:
-    """A few words that are not a sentence: a slogan, a section name, a masthead."""
-    line = line.strip()
-    return len(line) <= _LOOSE_CHARS and not _SENTENCE_END.search(line.rstrip("”\"'」』）)"))
 
 
 def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:
@@ -298,19 +296,27 @@ def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | 
     return DoubtMeasures.of(text, page).verdict(tuning)
 
 
-def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None = None) -> Candidates:
-    """Run every extractor on a parsed page (`balanced`: the first pass, when already run)."""
+def gather_candidates(
+    tree: HtmlElement, url: str | None, balanced: str | None = None, completion: bool = True
+) -> Candidates:
+    """Run the extractors on a parsed page (`balanced`: the first pass, when already run; jusText, the
+    costliest, only for `completion`)."""
     found = Candidates()
     found.balanced = first_pass(tree, url) if balanced is None else balanced
     found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
     # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
     bare = prune_unwanted_nodes(deepcopy(tree), [*REMOVE_COMMENTS_AND_LISTS_XPATH, _COMMENT_BLOCKS])
+    # Nor do the page's header, menus, footer and forms; without them the voters read a third less.
+    strip_elements(bare, *_NEVER_THE_BODY, with_tail=False)
     found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""  # baseline copies
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
-    if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
+    if completion and sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
         found.justext = _safe(lambda: _justext_paragraphs(bare), url, "justext") or []
     found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""  # mutates `bare`
     return found
+
+
+_NEVER_THE_BODY = ("header", "nav", "footer", "aside", "form", "noscript", "iframe", "svg", "button", "select")
 
 
 def _safe(run: Any, url: str | None, name: str) -> Any:
@@ -368,7 +374,11 @@ def combine(found: Candidates, title: str = "", tuning: Tuning = DEFAULT_TUNING)
 
 def _prose(text: str) -> int:
     """Tokens in lines of prose (ten tokens or more): a metadata table or a list of labels has few."""
-    return sum(n for line in text.splitlines() if (n := len(_TOKEN.findall(line))) >= 10)
+    return sum(
+        n
+        for line in text.splitlines()
+        if (n := len(_TOKEN.findall(line))) >= 10 and not is_furniture_row(line.strip())
+    )
 
 
 def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuning) -> list[str]:
