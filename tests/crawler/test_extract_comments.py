@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from trafilatura.utils import load_html
 
-from crawler.extract import _parse
 from crawler.extract_comments import comment_sections, drop_comment_sections
 
 POST = "<p>The ferry to the islands runs to its winter timetable from Monday, with the last boat at six.</p>"
@@ -23,7 +23,8 @@ def page(body: str, body_class: str = "") -> str:
         '<ol class="commentlist"><li class="comment"><p>{}</p></li></ol>',
         '<div id="respond" class="comment-respond"><form><p>{}</p></form></div>',
         # Drupal, Blogger, BEM-style theme names
-        '<section class="field--name-comment"><article class="comment js-comment"><p>{}</p></article></section>',
+        '<section class="field--name-comment">'
+        '<article class="comment js-comment"><p>{}</p></article></section>',
         '<div class="comment-thread"><p>{}</p></div>',
         '<section class="post__comments"><p>{}</p></section>',
         '<div class="c-CommentList"><p>{}</p></div>',
@@ -40,7 +41,7 @@ def page(body: str, body_class: str = "") -> str:
 )
 def test_comment_markup_is_removed_and_the_post_kept(thread: str) -> None:
     reader = "First! The last boat at six is far too early for anyone who works in town."
-    tree = _parse(page(f"<article><h1>Winter ferries</h1>{POST}</article>{thread.format(reader)}"))
+    tree = load_html(page(f"<article><h1>Winter ferries</h1>{POST}</article>{thread.format(reader)}"))
     assert tree is not None
     assert drop_comment_sections(tree) >= 1
     text = tree.text_content()
@@ -58,13 +59,13 @@ def test_comment_markup_is_removed_and_the_post_kept(thread: str) -> None:
     ],
 )
 def test_a_post_is_never_taken_for_its_comments(container: str) -> None:
-    tree = _parse(page(container.format(POST)))
+    tree = load_html(page(container.format(POST)))
     assert tree is not None
     assert comment_sections(tree) == []
 
 
 def test_a_body_flagged_for_comments_is_kept() -> None:
-    tree = _parse(page(f"<main>{POST}</main>", body_class="single single-post comments-open"))
+    tree = load_html(page(f"<main>{POST}</main>", body_class="single single-post comments-open"))
     assert tree is not None
     drop_comment_sections(tree)
     assert "winter timetable" in tree.text_content()

@@ -162,7 +162,9 @@ def government_notice(body: str) -> str:
 )
 def test_a_government_notice_is_its_text_not_its_fields(body: str) -> None:
     paragraphs = "".join(f"<p style='text-indent:2em'>{p}</p>" for p in NOTICE)
-    result = extract_article(government_notice(body.format(paragraphs)), "https://www.gov.example/2025/3.html")
+    result = extract_article(
+        government_notice(body.format(paragraphs)), "https://www.gov.example/2025/3.html"
+    )
     assert result.ok, result.reason
     assert result.text.splitlines()[: len(NOTICE)] == NOTICE
     for label in ("索 引 号", "发布机构", "发文字号", "000014349"):
