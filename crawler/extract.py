@@ -31,6 +31,7 @@ from crawler.extract_combine import (
     doubt,
     drop_discarded_elements,
     drop_furniture,
+    drop_masthead_edges,
     first_pass,
     gather_candidates,
     narrowed,
@@ -175,7 +176,7 @@ def body_text(
 ) -> str:
     """The article body: trafilatura's, or the extractors' agreement where trafilatura's is doubtful."""
     first = first_pass(tree, url)
-    text = drop_furniture(first, title, tuning)
+    text = drop_masthead_edges(drop_furniture(first, title, tuning), tree)
     verdict = doubt(text, shape or PageShape.of(tree), tuning)
     if verdict is None or len(first) > MAX_AGREEMENT_CHARS:
         return text

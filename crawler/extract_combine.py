@@ -37,7 +37,7 @@ from typing import Any
 import justext  # type: ignore[import-untyped]
 import lxml.html
 import trafilatura
-from lxml.etree import strip_elements
+from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
 from trafilatura.readability_lxml import Document as ReadabilityDocument
@@ -220,6 +220,51 @@ def is_furniture_row(line: str) -> bool:
     return True
 
 
+_LOOSE_CHARS = 24  # characters, so that Chinese and English lines compare
+_MASTHEAD = re.compile(
+    r"(^|[-_\s])(masthead|logo|slogan|tagline|brand|branding|banner|site-?title|site-?name)"
+    r"([-_\s]|$)",
+    re.I,
+)
+_TEXT_NODES = XPath("//body//text()[normalize-space(.) = $line]")
+
+
+def drop_masthead_edges(text: str, tree: HtmlElement) -> str:
+    """`text` without a site's slogan or name kept as its first or last line: a few words that are not
+    a sentence, written in the page's masthead (a header, logo, slogan or banner outside the article)."""
+    lines = text.splitlines()
+    for edge in (0, -1):
+        if lines and _loose(lines[edge]) and _in_masthead(tree, " ".join(lines[edge].split())):
+            lines.pop(edge)
+    return "\n".join(lines)
+
+
+def _loose(line: str) -> bool:
+    """A few words that are not a sentence: a slogan, a section name, a site's name."""
+    line = line.strip()
+    return len(line) <= _LOOSE_CHARS and not _SENTENCE_END.search(line.rstrip("”\"'」』）)"))
+
+
+def _in_masthead(tree: HtmlElement, line: str) -> bool:
+    for node in _TEXT_NODES(tree, line=line):
+        parent = node.getparent() if hasattr(node, "getparent") else None
+        if parent is None:
+            continue
+        chain = [parent, *parent.iterancestors()]
+        if any(
+            element.tag in ("article", "main") or "article" in (element.get("class") or "")
+            for element in chain
+        ):
+            continue  # an article's own header holds its byline and credits
+        if any(
+            element.tag == "header"
+            or _MASTHEAD.search(f"{element.get('class') or ''} {element.get('id') or ''}")
+            for element in chain
+        ):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class PageShape:
     """What `doubt` compares a first pass with: the page's paragraph tokens and its links' texts."""
@@ -245,8 +290,10 @@ TABLE_ROWS = "mostly table rows"
 # on the same path as the kept ones) change the body.
 MISSING_TEXT = frozenset({SHORT, COVERS_LITTLE})
 # Verdicts that say the first pass has too much in it, in blocks: trafilatura's precision mode alone
-# narrows it (measured: the voters change nothing there), so the other extractors are not run.
-EXCESS_TEXT = frozenset({MUCH_OUTSIDE, NOT_SPLIT, TABLE_ROWS})
+# narrows it (measured: the voters change nothing there), so the other extractors are not run. A page
+# laid out in tables is not one of them: there the masthead, menus and related links are table rows
+# too, in the same block as the body, and only the voters tell them apart.
+EXCESS_TEXT = frozenset({MUCH_OUTSIDE, NOT_SPLIT})
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,45 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     return chosen
 
 
+# Headings comment sections open with: "23 comments", "Reader comments (2)", "Leave a reply", "网友评论".
+_COMMENTS_HEADING = re.compile(
+    r"^(\d+\s+)?((readers?|users?)['’]?s?\s+)?(comments?|responses?|replies|reactions)(\s*\(\d+\))?\s*:?$"
+    r"|^(leave|post|add|write|join)\s+(a|the)\s+(comment|reply|discussion)\b"
+    r"|^(网友|读者|用户|热门|最新)?评论(\s*[（(]\d+[)）])?[:：]?$",
+    re.I,
+)
+_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "b", "strong", "th", "caption", "legend")
+_SECTION_TAGS = frozenset({"table", "section", "div", "aside", "form", "ol", "ul", "dl"})
+
+
+def headed_comment_sections(tree: HtmlElement) -> list[HtmlElement]:
+    """Blocks that open with a comments heading, whatever their markup is named (a table of "Reader
+    comments (2)" on an old site): the outermost block whose first words are that heading."""
+    found = []
+    for heading in tree.iter(_HEADING_TAGS):
+        words = " ".join(heading.text_content().split())
+        if not words or len(words) > 40 or not _COMMENTS_HEADING.match(words):
+            continue
+        section = None
+        for ancestor in heading.iterancestors():
+            if ancestor.tag not in _SECTION_TAGS and ancestor.tag not in ("tr", "td", "tbody", "li"):
+                break
+            if not " ".join(ancestor.text_content().split()).startswith(words):
+                break
+            if ancestor.tag in _SECTION_TAGS:
+                section = ancestor
+        if section is not None and not _holds_the_article(section):
+            found.append(section)
+    return found
+
+
 def drop_comment_sections(tree: HtmlElement) -> int:
     """Remove the page's comment sections in place (their tails kept); how many were removed."""
     sections = comment_sections(tree)
+    chosen = set(sections)
+    sections += [
+        s for s in headed_comment_sections(tree) if not any(a in chosen for a in (s, *s.iterancestors()))
+    ]
     for element in sections:
         element.drop_tree()
     return len(sections)
