@@ -69,3 +69,23 @@ def test_a_body_flagged_for_comments_is_kept() -> None:
     assert tree is not None
     drop_comment_sections(tree)
     assert "winter timetable" in tree.text_content()
+
+
+@pytest.mark.parametrize(
+    "thread",
+    [
+        # an old table layout whose markup names nothing
+        '<table class="readers"><tr><td><b>Reader comments (2)</b></td></tr>'
+        "<tr><td><b>dtaylor</b> wrote:<br>{}</td></tr></table>",
+        '<div class="box"><h3>23 Comments</h3><div class="item"><p>{}</p></div></div>',
+        '<div class="box"><h2>Leave a Reply</h2><p>{}</p></div>',
+        '<div class="box"><h3>网友评论</h3><p>{}</p></div>',
+    ],
+)
+def test_a_section_headed_as_comments_is_removed(thread: str) -> None:
+    reader = "First! The last boat at six is far too early for anyone who works in town."
+    tree = load_html(page(f"<div><h1>Winter ferries</h1>{POST}</div>{thread.format(reader)}"))
+    assert tree is not None
+    drop_comment_sections(tree)
+    assert "far too early" not in tree.text_content()
+    assert "winter timetable" in tree.text_content()

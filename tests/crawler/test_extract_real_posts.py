@@ -169,3 +169,20 @@ def test_a_government_notice_is_its_text_not_its_fields(body: str) -> None:
     assert result.text.splitlines()[: len(NOTICE)] == NOTICE
     for label in ("索 引 号", "发布机构", "发文字号", "000014349"):
         assert label not in result.text
+
+
+def test_an_old_table_layout_keeps_its_body_and_drops_its_slogan_and_readers() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in POST)
+    page = f"""<html><head><title>Flooded lane - Valley Courier</title></head><body>
+<table width="100%"><tr><td class="masthead"><a class="logo" href="/">Valley Courier</a>
+<span class="slogan">News from the hills</span></td></tr></table>
+<table width="100%"><tr><td width="70%"><h1>Flooded lane</h1>{paragraphs}</td>
+<td width="30%"><a href="/a">Ferry fares rise</a></td></tr></table>
+<table class="readers" width="100%"><tr><td bgcolor="#EEEEEE"><b>Reader comments (2)</b></td></tr>
+<tr><td><b>walker1</b> wrote on 01/29/2025:<br>{reader(1)}</td></tr>
+<tr><td><b>walker2</b> wrote on 01/29/2025:<br>{reader(2)}</td></tr></table></body></html>"""
+    result = extract_article(page, "https://courier.example/flood")
+    assert result.ok, result.reason
+    assert POST[0] in result.text and POST[-1] in result.text
+    assert "News from the hills" not in result.text
+    assert "walker" not in result.text and "Thank you" not in result.text
