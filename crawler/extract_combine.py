@@ -7,10 +7,13 @@ covers much less or much more than the page's paragraphs (a missed block, or fur
 lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
 that are entirely link text, most of it is table rows (a page laid out in tables), or it is short.
 
-On a doubtful page `gather_candidates` runs the other extractors: trafilatura in precision mode,
-trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's baseline,
-all on a copy of the page without its comment sections. `combine` then builds the body from those
-candidates under a `Tuning`:
+What runs on a doubtful page depends on the doubt (measured on the ScrapingHub benchmark and trafilatura's
+evaluation pages, issue 11): where the first pass has too much in blocks (`EXCESS_TEXT`), `narrowed` runs
+trafilatura's precision mode alone; elsewhere `gather_candidates` runs the other extractors: trafilatura in
+precision mode, trafilatura's readability port and trafilatura's baseline, plus jusText (paragraphs with
+their place in the DOM) where text may be missing (`MISSING_TEXT`), all on a copy of the page without its
+header, menus, footer and forms (readers' comments are gone already: `crawler.extract_comments`).
+`combine` then builds the body from those candidates under a `Tuning`:
 
 1. take the precision extraction, unless it kept almost none of the prose balanced mode found (then
    precision mode locked onto the wrong block, e.g. a print notice or a metadata table);
