@@ -589,12 +589,12 @@ def _report(pages: int, table: str, notes: str, second: str, load: str) -> str:
         "`crawler.extract.extract_article(html, url).text`, metadata, dates and verdict included in its "
         "time: readers' comment sections removed from the page, trafilatura (balanced, comments off) "
         "first, and only where that output looks doubtful a costlier path chosen by the doubt: too much "
-        "text (much text outside the page's paragraphs, paragraphs not split, mostly table rows) runs "
-        "trafilatura's precision mode alone; lines that are link text run the agreement of precision "
-        "mode, readability and trafilatura's baseline; text perhaps missing (short, covers little of the "
-        "page's paragraphs) adds jusText and its completion. `agreement path on every page` is the "
-        "costly path with jusText run on every page (body only), with today's passes: it is not the "
-        "earlier extractor whose F1 was .977 (its precision pass read the whole page).\n\n"
+        "text (much text outside the page's paragraphs, paragraphs not split) runs trafilatura's "
+        "precision mode alone; lines that are link text or mostly table rows run the agreement of "
+        "precision mode, readability and trafilatura's baseline; text perhaps missing (short, covers "
+        "little of the page's paragraphs) adds jusText and its completion. `agreement path on every "
+        "page` is the costly path with jusText run on every page (body only), with today's passes: it "
+        "is not the earlier extractor whose F1 was .977 (its precision pass read the whole page).\n\n"
         f"{table}\n\n{notes}\n"
     )
     if second:
