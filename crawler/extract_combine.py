@@ -7,10 +7,13 @@ covers much less or much more than the page's paragraphs (a missed block, or fur
 lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
 that are entirely link text, most of it is table rows (a page laid out in tables), or it is short.
 
-On a doubtful page `gather_candidates` runs the other extractors: trafilatura in precision mode,
-trafilatura's readability port, jusText (paragraphs with their place in the DOM) and trafilatura's baseline,
-all on a copy of the page without its comment sections. `combine` then builds the body from those
-candidates under a `Tuning`:
+What runs on a doubtful page depends on the doubt (measured on the ScrapingHub benchmark and trafilatura's
+evaluation pages, issue 11): where the first pass has too much in blocks (`EXCESS_TEXT`), `narrowed` runs
+trafilatura's precision mode alone; elsewhere `gather_candidates` runs the other extractors: trafilatura in
+precision mode, trafilatura's readability port and trafilatura's baseline, plus jusText (paragraphs with
+their place in the DOM) where text may be missing (`MISSING_TEXT`), all on a copy of the page without its
+header, menus, footer and forms (readers' comments are gone already: `crawler.extract_comments`).
+`combine` then builds the body from those candidates under a `Tuning`:
 
 1. take the precision extraction, unless it kept almost none of the prose balanced mode found (then
    precision mode locked onto the wrong block, e.g. a print notice or a metadata table);
@@ -37,20 +40,18 @@ from typing import Any
 import justext  # type: ignore[import-untyped]
 import lxml.html
 import trafilatura
-from lxml.etree import XPath
+from lxml.etree import XPath, strip_elements
 from lxml.html import HtmlElement
 from trafilatura.baseline import baseline
-from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.settings import Document as TrafilaturaDocument
-from trafilatura.xpaths import REMOVE_COMMENTS_AND_LISTS_XPATH
 
 logger = logging.getLogger(__name__)
 
 # Tokens for agreement between extractors: Latin words, and single CJK characters (a Chinese sentence
 # has no spaces, so a word regex would make one token of it).
-_CJK_CHAR = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
-_TOKEN = re.compile(rf"{_CJK_CHAR}|(?:(?!{_CJK_CHAR})[^\W_])+")
+_CJK_RANGES = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[{_CJK_RANGES}]|[^\W_{_CJK_RANGES}]+")  # a class, not a look-ahead per character
 _SHINGLE = 4
 
 _BOILERPLATE = re.compile(
@@ -84,17 +85,6 @@ _DATELINE = re.compile(
     ^(updated|published|posted|last\ (updated|modified)|first\ published)\b.{0,60}$
   | ^\d{4}-\d{2}-\d{2}([t\ ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|z)?)?$
     """
-)
-
-
-# Comment threads under names trafilatura's own list misses ("comment-thread", "post comments", Disqus);
-# never a block holding the headline, nor a post merely flagged "comments-open".
-_COMMENT_BLOCKS = XPath(
-    """.//*[self::div or self::section or self::ol or self::ul or self::aside][
-    re:test(@id, '(^|[-_ ])(comments?|disqus_thread|respond|replies)([-_ ]|$)', 'i') or
-    re:test(@class, '(^|[-_ ])(comments?|comment-?list|disqus|replies)([-_ ]|$)', 'i')][
-    not(.//h1) and not(re:test(@class, 'comments?-(open|closed)', 'i'))]""",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
 )
 
 
@@ -145,7 +135,15 @@ class Candidates:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased Latin words and single CJK characters of `text`."""
-    return [t.lower() for t in _TOKEN.findall(text)]
+    return _TOKEN.findall(text.lower())  # one lower() for the text, not one per token
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def token_count(text: str) -> tuple[int, int]:
+    """How many tokens `text` has, and how many of them are Chinese characters."""
+    return len(_TOKEN.findall(text)), len(_HAN.findall(text))
 
 
 class _Support:
@@ -184,7 +182,6 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
 
 
 _FURNITURE_CELL_TOKENS = 6
-_LOOSE_CHARS = 24  # characters, so that Chinese and English lines compare
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
 
 
@@ -214,13 +211,61 @@ def strip_furniture_rows(text: str) -> str:
 
 
 def is_furniture_row(line: str) -> bool:
-    """A table row (as trafilatura writes one) whose cells are all a few words, none a sentence."""
+    """A table row (as trafilatura writes one) whose cells are all a few words or the value of a
+    labelled field ("| 发布机构： | 市政府办公厅 | 标题： | ... |"), none a sentence."""
     if not (line.startswith("|") and line.endswith("|")):
         return False
-    cells = [cell.strip() for cell in line.strip("|").split("|")]
-    return all(
-        len(tokens(cell)) <= _FURNITURE_CELL_TOKENS and not _SENTENCE_END.search(cell) for cell in cells
-    )
+    labelled = False
+    for cell in (cell.strip() for cell in line.strip("|").split("|")):
+        if _SENTENCE_END.search(cell) or not (labelled or len(tokens(cell)) <= _FURNITURE_CELL_TOKENS):
+            return False
+        labelled = cell.endswith((":", "："))
+    return True
+
+
+_LOOSE_CHARS = 24  # characters, so that Chinese and English lines compare
+_MASTHEAD = re.compile(
+    r"(^|[-_\s])(masthead|logo|slogan|tagline|brand|branding|banner|site-?title|site-?name)"
+    r"([-_\s]|$)",
+    re.I,
+)
+_TEXT_NODES = XPath("//body//text()[normalize-space(.) = $line]")
+
+
+def drop_masthead_edges(text: str, tree: HtmlElement) -> str:
+    """`text` without a site's slogan or name kept as its first or last line: a few words that are not
+    a sentence, written in the page's masthead (a header, logo, slogan or banner outside the article)."""
+    lines = text.splitlines()
+    for edge in (0, -1):
+        if lines and _loose(lines[edge]) and _in_masthead(tree, " ".join(lines[edge].split())):
+            lines.pop(edge)
+    return "\n".join(lines)
+
+
+def _loose(line: str) -> bool:
+    """A few words that are not a sentence: a slogan, a section name, a site's name."""
+    line = line.strip()
+    return len(line) <= _LOOSE_CHARS and not _SENTENCE_END.search(line.rstrip("”\"'」』）)"))
+
+
+def _in_masthead(tree: HtmlElement, line: str) -> bool:
+    for node in _TEXT_NODES(tree, line=line):
+        parent = node.getparent() if hasattr(node, "getparent") else None
+        if parent is None:
+            continue
+        chain = [parent, *parent.iterancestors()]
+        if any(
+            element.tag in ("article", "main") or "article" in (element.get("class") or "")
+            for element in chain
+        ):
+            continue  # an article's own header holds its byline and credits
+        if any(
+            element.tag == "header"
+            or _MASTHEAD.search(f"{element.get('class') or ''} {element.get('id') or ''}")
+            for element in chain
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -238,6 +283,22 @@ class PageShape:
         return cls(paragraphs, links - {""})
 
 
+SHORT = "short"
+COVERS_LITTLE = "covers little of the page's paragraphs"
+MUCH_OUTSIDE = "much text outside the page's paragraphs"
+NOT_SPLIT = "paragraphs not split"
+LINK_LINES = "lines that are link text"
+TABLE_ROWS = "mostly table rows"
+# Verdicts that say the first pass may have missed text: only there can jusText's completion (paragraphs
+# on the same path as the kept ones) change the body.
+MISSING_TEXT = frozenset({SHORT, COVERS_LITTLE})
+# Verdicts that say the first pass has too much in it, in blocks: trafilatura's precision mode alone
+# narrows it (measured: the voters change nothing there), so the other extractors are not run. A page
+# laid out in tables is not one of them: there the masthead, menus and related links are table rows
+# too, in the same block as the body, and only the voters tell them apart.
+EXCESS_TEXT = frozenset({MUCH_OUTSIDE, NOT_SPLIT})
+
+
 @dataclass(frozen=True)
 class DoubtMeasures:
     """The cheap measures of a first pass that `doubt` judges it by."""
@@ -247,7 +308,6 @@ class DoubtMeasures:
     tokens_per_line: float
     link_share: float  # share of characters in lines that are wholly some link's text
     table_share: float  # share of characters in table rows ("| cell | cell |" as trafilatura writes them)
-    loose_edge: bool = False  # the body starts or ends with a few words that are not a sentence
 
     @classmethod
     def of(cls, text: str, page: PageShape) -> DoubtMeasures:
@@ -263,34 +323,23 @@ class DoubtMeasures:
             total / len(lines) if lines else 0.0,
             linked / chars if chars else 0.0,
             tabled / chars if chars else 0.0,
-            bool(lines) and (_loose(lines[0]) or _loose(lines[-1])),
         )
 
     def verdict(self, tuning: Tuning = DEFAULT_TUNING) -> str | None:
         """Why these measures make the first pass doubtful, or None."""
         if self.tokens < tuning.doubt_min_tokens:
-            return "short"
+            return SHORT
         if self.coverage is not None and self.coverage < tuning.doubt_low_coverage:
-            return "covers little of the page's paragraphs"
+            return COVERS_LITTLE
         if self.coverage is not None and self.coverage > tuning.doubt_high_coverage:
-            return "much text outside the page's paragraphs"
+            return MUCH_OUTSIDE
         if self.tokens_per_line > tuning.doubt_line_tokens:
-            return "paragraphs not split"
+            return NOT_SPLIT
         if self.link_share > tuning.doubt_link_share:
-            return "lines that are link text"
+            return LINK_LINES
         if self.table_share > tuning.doubt_table_share:
-            return "mostly table rows"
-        if self.loose_edge:
-            # A site's slogan or masthead kept at the edge of the body: the agreement path drops lines
-            # that no other extractor has.
-            return "a few words that are not a sentence at its start or end"
+            return TABLE_ROWS
         return None
-
-
-def _loose(line: str) -> bool:
-    """A few words that are not a sentence: a slogan, a section name, a masthead."""
-    line = line.strip()
-    return len(line) <= _LOOSE_CHARS and not _SENTENCE_END.search(line.rstrip("”\"'」』）)"))
 
 
 def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | None:
@@ -298,19 +347,53 @@ def doubt(text: str, page: PageShape, tuning: Tuning = DEFAULT_TUNING) -> str | 
     return DoubtMeasures.of(text, page).verdict(tuning)
 
 
-def gather_candidates(tree: HtmlElement, url: str | None, balanced: str | None = None) -> Candidates:
-    """Run every extractor on a parsed page (`balanced`: the first pass, when already run)."""
+def gather_candidates(
+    tree: HtmlElement, url: str | None, balanced: str | None = None, completion: bool = True
+) -> Candidates:
+    """Run the extractors on a parsed page (`balanced`: the first pass, when already run; jusText, the
+    costliest, only for `completion`)."""
     found = Candidates()
     found.balanced = first_pass(tree, url) if balanced is None else balanced
-    found.precision = str(_safe(lambda: _trafilatura_text(tree, url, precision=True), url, "precision") or "")
-    # Comment sections vote for nothing and complete nothing: readers' comments are never the body.
-    bare = prune_unwanted_nodes(deepcopy(tree), [*REMOVE_COMMENTS_AND_LISTS_XPATH, _COMMENT_BLOCKS])
+    # The other extractors read the page without its header, menus, footer and forms: never the body,
+    # and without them each pass reads a third less. (Readers' comments are gone already:
+    # `crawler.extract_comments` removes them from the page.)
+    bare = deepcopy(tree)
+    strip_elements(bare, *_NEVER_THE_BODY, with_tail=False)
+    found.precision = str(_safe(lambda: _trafilatura_text(bare, url, precision=True), url, "precision") or "")
     found.baseline = _safe(lambda: baseline(bare)[1] or "", url, "baseline") or ""  # baseline copies
     # jusText is the slowest voter on huge pages (tens of thousands of comment nodes): skip it there.
-    if sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
+    if completion and sum(1 for _ in bare.iter()) <= MAX_JUSTEXT_ELEMENTS:
         found.justext = _safe(lambda: _justext_paragraphs(bare), url, "justext") or []
     found.readability = _safe(lambda: _readability_text(bare), url, "readability") or ""  # mutates `bare`
     return found
+
+
+_NEVER_THE_BODY = ("header", "nav", "footer", "aside", "form", "noscript", "iframe", "svg", "button")
+
+
+# Elements trafilatura's cleaning deletes before it extracts anything (from its MANUALLY_CLEANED; not
+# the scripts that carry JSON-LD, the forms it keeps when they hold text, nor <nav> and <aside>, whose
+# removal from the raw page changes trafilatura's choices: measured, F1 .006 lower on its evaluation set).
+_DISCARDED = ("footer", "noscript", "iframe", "svg", "style", "select", "button", "menu")
+
+
+def drop_discarded_elements(tree: HtmlElement) -> None:
+    """Remove in place what every extractor would discard anyway (footers, frames, styles, buttons), so
+    that each of trafilatura's passes copies and cleans a smaller page. Their tails are kept."""
+    strip_elements(tree, *_DISCARDED, with_tail=False)
+
+
+def narrowed(
+    tree: HtmlElement, url: str | None, first: str, title: str, tuning: Tuning = DEFAULT_TUNING
+) -> str:
+    """The body by trafilatura's precision mode alone (on the page without its header, menus and
+    footer), or the first pass where precision mode kept almost none of its prose."""
+    bare = deepcopy(tree)
+    strip_elements(bare, *_NEVER_THE_BODY, with_tail=False)
+    precise = str(_safe(lambda: _trafilatura_text(bare, url, precision=True), url, "precision") or "")
+    if not precise.strip() or _prose(precise) < tuning.fallback_ratio * _prose(first):
+        precise = first
+    return drop_furniture(precise, title, tuning)
 
 
 def _safe(run: Any, url: str | None, name: str) -> Any:
@@ -368,7 +451,11 @@ def combine(found: Candidates, title: str = "", tuning: Tuning = DEFAULT_TUNING)
 
 def _prose(text: str) -> int:
     """Tokens in lines of prose (ten tokens or more): a metadata table or a list of labels has few."""
-    return sum(n for line in text.splitlines() if (n := len(_TOKEN.findall(line))) >= 10)
+    return sum(
+        n
+        for line in text.splitlines()
+        if (n := len(_TOKEN.findall(line))) >= 10 and not is_furniture_row(line.strip())
+    )
 
 
 def _complete(lines: list[str], paragraphs: list[JusTextParagraph], tuning: Tuning) -> list[str]:

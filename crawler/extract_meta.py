@@ -10,6 +10,7 @@ Pure: no network, no Scrapy.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -20,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_sitename, extract_title
@@ -186,6 +188,45 @@ def declares_article(tree: HtmlElement) -> bool:
         return True
     types = [t for data in _json_ld(tree) for t in _json_values(data, "@type")]
     return any(_ARTICLE_TYPES.search(t) for t in types)
+
+
+_ONE_ARTICLE_MARKUP = XPath(
+    "count(//article[not(ancestor::article)]) = 1 or count(//*[@itemprop='articleBody']) = 1 or "
+    "count(//*[@itemtype][re:test(@itemtype, '(Article|BlogPosting|Report|Posting)/?$')]) = 1",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
+def is_one_article(tree: HtmlElement) -> bool:
+    """True when the page is one article: it declares so, or its markup holds exactly one `<article>`,
+    one declared article body or one article item (a front page lists many)."""
+    return declares_article(tree) or bool(_ONE_ARTICLE_MARKUP(tree))
+
+
+_ARTICLE_CONTAINER = XPath("//*[@itemprop='articleBody'] | //article[not(ancestor::article)]")
+_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dd")
+_NOT_THE_TEXT = frozenset({"header", "footer", "nav", "aside", "figure", "form", "script", "style"})
+
+
+def article_paragraphs(tree: HtmlElement) -> str:
+    """The paragraphs of the one article the page's markup holds (its declared article body, else its
+    only `<article>`), one per line, without the article's header, footer and figures; or ""."""
+    containers = _ARTICLE_CONTAINER(tree)
+    declared = [c for c in containers if c.get("itemprop") == "articleBody"]
+    container = declared[0] if len(declared) == 1 else containers[0] if len(containers) == 1 else None
+    if container is None:
+        return ""
+    lines = []
+    for block in container.iter(_BLOCKS):
+        if any(isinstance(d.tag, str) and d.tag in _BLOCKS for d in block.iterdescendants()):
+            continue  # the innermost blocks only: a list item's paragraphs, not the item twice
+        ancestors = block.iterancestors()
+        if any(a.tag in _NOT_THE_TEXT for a in itertools.takewhile(lambda a: a is not container, ancestors)):
+            continue
+        text = " ".join(block.text_content().split())
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def declared_site_name(name: str | None, url: str) -> str | None:
