@@ -82,15 +82,8 @@ def _canonical(url: str, declared: str | None) -> str:
     netloc = (
         host if port is None or port == {"http": 80, "https": 443}.get(parts.scheme) else f"{host}:{port}"
     )
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in TRACKING_PARAMS
-        and not key.lower().startswith("utm_")
-        and not (key.lower() in AMP_PARAMS and value.lower() in ("1", "true", "amp", ""))
-    ]
     path = _strip_amp_path(parts.path or "/")
-    rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, _untracked(parts.query, amp=True), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
@@ -103,9 +96,17 @@ def link_url(url: str) -> str:
     """The URL to show people: the one fetched, without tracking parameters or fragment (same host, same
     path, so it still opens where the canonical key, which drops `www.`, might not)."""
     parts = urlsplit(url)
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith("utm_")
-    ]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, _untracked(parts.query, amp=False), ""))
+
+
+def _untracked(query: str, amp: bool) -> str:
+    """The query without tracking parameters (and, with `amp`, without AMP switches)."""
+    kept = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        name = key.lstrip("?").lower()  # "??utm_source=x": a link builder's doubled "?"
+        if name in TRACKING_PARAMS or name.startswith("utm_"):
+            continue
+        if amp and name in AMP_PARAMS and value.lower() in ("1", "true", "amp", ""):
+            continue
+        kept.append((key.lstrip("?") or key, value))
+    return urlencode(kept)
