@@ -137,11 +137,8 @@ class JudgementRepo:
     def outlet_lines(self) -> Iterator[tuple[str, str, int]]:
         """Every (outlet, line hash, pages) count."""
         with self.db.session() as session:
-            yield from (
-                session.execute(select(OutletLine.outlet, OutletLine.line_hash, OutletLine.pages))
-                .tuples()
-                .all()
-            )
+            rows = session.execute(select(OutletLine.outlet, OutletLine.line_hash, OutletLine.pages)).all()
+            yield from ((outlet, line, pages) for outlet, line, pages in rows)
 
     def count_outlet_lines(self, outlet: str, hashes: Iterable[str]) -> None:
         """One more page of `outlet` carried each of these lines."""
