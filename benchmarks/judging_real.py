@@ -21,13 +21,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +47,7 @@ from benchmarks.labelled_corpus import (
     manifest,
 )
 from crawler.config import PROJECT_ROOT
+from tests.fakes.loopback import serving, static_pages
 
 CRAWL_TIMEOUT = 1800
 FAST_CRAWL = """
@@ -103,35 +101,6 @@ def feed_xml(base: str, articles: Sequence[LabelledArticle], records: dict[str, 
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Corpus</title>'
         f"<link>{base}/</link><description>shared corpus</description>{items}</channel></rss>"
     )
-
-
-@contextmanager
-def serve(pages: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """Serve path -> (content type, body) on 127.0.0.1 (free port); yields the base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            page = pages.get(self.path.split("?")[0])
-            if page is None:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", page[0])
-            self.send_header("Content-Length", str(len(page[1])))
-            self.end_headers()
-            self.wfile.write(page[1])
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def build_site(
@@ -291,7 +260,7 @@ def crawl_corpus(
     stored and seconds taken."""
     pages = build_site(articles, records)
     started = time.perf_counter()
-    with serve(pages) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
+    with serving(static_pages(pages)) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
         pages["/feed.xml"] = ("application/rss+xml", feed_xml(base, articles, records).encode())
         exported = crawl_and_export(f"{base}/feed.xml", Path(tmp), seeds_dir)
         seconds = time.perf_counter() - started

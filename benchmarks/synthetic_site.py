@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import html
 import random
-import threading
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+
+from tests.fakes.loopback import serving, static_pages
 
 _SUBJECTS = (
     "The council",
@@ -94,7 +94,7 @@ class SyntheticSite:
     def __init__(self, pages: int = 2000, seed: int = 20) -> None:
         self.count = pages
         self.seed = seed
-        self.server: ThreadingHTTPServer | None = None
+        self._serving = ExitStack()
         self.base_url = ""
         self.content: dict[str, tuple[str, bytes]] = {}
 
@@ -109,38 +109,14 @@ class SyntheticSite:
 
     def start(self) -> str:
         """Build the pages, start serving, return the base URL."""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                page = site.content.get(self.path.split("?")[0])
-                if page is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", page[0])
-                self.send_header("Content-Length", str(len(page[1])))
-                self.end_headers()
-                self.wfile.write(page[1])
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.content = build_site(self.base_url, self.count, self.seed)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serving = ExitStack()
+        self.base_url = self._serving.enter_context(serving(static_pages(self.content)))
+        self.content.update(build_site(self.base_url, self.count, self.seed))  # read at each request
         return self.base_url
 
     def stop(self) -> None:
         """Stop serving."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        self._serving.close()
 
     def __enter__(self) -> SyntheticSite:
         self.start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,6 +21,23 @@ class Pages(BaseHTTPRequestHandler):
 
     def log_message(self, *_: object) -> None:
         pass
+
+
+def static_pages(pages: Mapping[str, tuple[str, bytes]]) -> type[Pages]:
+    """A handler answering path -> (content type, body) from `pages`, read at each request (the query is
+    ignored); 404 for any other path."""
+
+    class Static(Pages):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
+                self.send_error(404)
+                return
+            self.send_page(page[1], page[0])
+
+    return Static
 
 
 @contextmanager
