@@ -23,6 +23,12 @@ TRACKING_PARAMS = frozenset(
     """.split()
 )
 AMP_PARAMS = frozenset({"amp", "outputtype", "output", "view"})
+# A "?" that a link builder put before a tracking parameter where "&" belonged ("?id=5?utm_source=x"):
+# only before a tracking name, so a legitimate "?" inside a value ("?next=/a?b=1") is kept.
+_STRAY_QUESTION_MARK = re.compile(
+    r"\?(?=(?:utm_[^=&?]*|" + "|".join(map(re.escape, sorted(TRACKING_PARAMS))) + r")(?:[=&?]|$))",
+    re.IGNORECASE,
+)
 MOBILE_HOST = re.compile(r"^(?:www|m|mobile|wap|amp|3g)\.", re.IGNORECASE)
 AMP_PATH = re.compile(r"(?:/amp(?=/|$)|\.amp(?=\.html?$|$)|/amp\.html?$)", re.IGNORECASE)
 
@@ -102,7 +108,7 @@ def link_url(url: str) -> str:
 def _untracked(query: str, amp: bool) -> str:
     """The query without tracking parameters (and, with `amp`, without AMP switches)."""
     kept = []
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for key, value in parse_qsl(_STRAY_QUESTION_MARK.sub("&", query), keep_blank_values=True):
         name = key.lstrip("?").lower()  # "??utm_source=x": a link builder's doubled "?"
         if name in TRACKING_PARAMS or name.startswith("utm_"):
             continue

@@ -213,6 +213,7 @@ def _fetchable(url: str) -> bool:
 @example("http://[::1]:8000/a", None)
 @example("http://x.test:99999/a", "http://[::1/")
 @example("http://0/??utm_source=", None)  # a doubled "?" (found by hypothesis)
+@example("http://0/?0?utm_source=", None)  # "?" where "&" belonged (found by hypothesis)
 def test_canonical_urls_never_crash_and_are_stable(url: str, declared: str | None) -> None:
     canonical = canonical_url(url, declared)
     assert isinstance(canonical, str)

@@ -25,6 +25,9 @@ from crawler.judge.canonical import canonical_url, link_url, same_site, url_vari
         ("https://example.com/a?b=2&a=1&fbclid=xyz&gclid=1", "https://example.com/a?a=1&b=2"),
         ("HTTPS://Example.COM:443/a", "https://example.com/a"),
         ("http://127.0.0.1:8080/x/y?utm_campaign=z", "http://127.0.0.1:8080/x/y"),
+        # A link builder's "?" where "&" belonged; a "?" inside a real value stays part of it.
+        ("https://example.com/a?id=5?utm_source=tw&b=1", "https://example.com/a?b=1&id=5"),
+        ("https://example.com/a?next=/b?c=1", "https://example.com/a?next=%2Fb%3Fc%3D1"),
     ],
 )
 def test_variants_share_one_canonical_url(url: str, expected: str) -> None:
