@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from crawler.judge.types import ClaimMatch, StoredArticle
-from crawler.storage.columns import article_columns, claim_match, replace_claims, stored_article
+from crawler.storage.columns import article_columns, claim_match, replace_claims
 from crawler.storage.models import Article, ArticleUrl, ClaimMatchRow, Source, Story
 from crawler.storage.store import Database, DuplicateArticle
 
@@ -101,14 +101,6 @@ class ArticleRepo:
         """Remember more URLs that lead to a stored article."""
         with self.db.session() as session:
             _add_urls(session, article_id, urls)
-
-    def get(self, article_id: int) -> StoredArticle | None:
-        """One stored article with its claim matches (without its embeddings), if it is there."""
-        with self.db.session() as session:
-            row = session.get(Article, article_id)
-        if row is None:
-            return None
-        return stored_article(row, with_embedding=False, claims=self.claims_of([article_id])[article_id])
 
     def count(self) -> int:
         """How many articles are stored."""

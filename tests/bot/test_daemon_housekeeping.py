@@ -11,6 +11,7 @@ from crawler.judge.text import content_hash
 from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import Store
 from tests.bot.conftest import subscribe_chat
+from tests.store_reads import article_row, deliveries_of
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=120)
@@ -60,15 +61,15 @@ def test_retention_deletes_old_articles_but_keeps_originals_of_newer_copies(db_u
 
         done = housekeeping(settings, store, NOW)
 
-        assert done["articles"] == 1 and store.articles.get(lonely) is None
+        assert done["articles"] == 1 and article_row(store, lonely) is None
         for kept in (original, copy_of_copy, fresh_copy, fresh):
-            assert store.articles.get(kept) is not None
-        kept_copy = store.articles.get(fresh_copy)
-        assert kept_copy is not None and kept_copy.duplicate_of == copy_of_copy
+            assert article_row(store, kept) is not None
+        kept_copy = article_row(store, fresh_copy)
+        assert kept_copy is not None and kept_copy.duplicate_of_id == copy_of_copy
         assert store.articles.known(["https://news.example/old-and-alone?amp=1"]) is None
         assert {k for k, v in store.articles.claims_of([lonely, original]).items() if v} == {original}
         assert done["deliveries"] == 1
-        assert [d.id for d in store.deliveries.for_chat(pk)] == [pending.id]  # pending is never deleted
+        assert [d.id for d in deliveries_of(store, pk)] == [pending.id]  # pending is never deleted
         assert done["runs"] == 1 and store.runs.get(run) is None and store.runs.errors(run) == []
         with store.db.session() as session:
             from crawler.storage import Story
