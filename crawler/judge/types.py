@@ -28,10 +28,11 @@ class ClaimMatch:
 class StoredArticle:
     """An article with what was judged about it: the one model from the judge through storage to the digest.
 
-    Storage takes it (`ArticleRepo.add`) and gives it back (`JudgementRepo.judged`, `DigestQueries.window`);
-    the judge assesses it (`key` 0 before it is stored, the judged fields still empty) and the digest composes
-    it. A read fills what its query promises: `judged` leaves out the text of old articles, `window` gives
-    irrelevant articles only their key and fetch time (they are only counted).
+    Storage takes it (`ArticleRepo.add`, `JudgementRepo.apply`) and gives it back (`JudgementRepo.judged`,
+    `DigestQueries.window`); the judge assesses it (`key` 0 before it is stored, the judged fields still
+    empty) and the digest composes it. A read fills what its query promises and leaves the rest at the
+    defaults: `judged` gives no claim matches, nor the text and embeddings of old articles; `story_members`
+    gives no text; `window` gives irrelevant articles only their key and fetch time (they are only counted).
     """
 
     key: int = 0  # its stored id
