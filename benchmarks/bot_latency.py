@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._results import write_section
-from benchmarks.fanout import _values
+from benchmarks.fanout import _article
 from bot.application import build_application
 from crawler.config import load_settings
 from crawler.storage import Store
@@ -179,7 +179,7 @@ def _news(store: Store, now: datetime) -> None:
     for story in range(STORIES):
         title = f"DeepSeek story {story}: what changed today for the industry and its investors"
         when = now - timedelta(hours=20, minutes=-story)
-        store.articles.add(_values(f"latency-{story}", title, body, when, "Wire"), new_story_title=title)
+        store.articles.add(_article(f"latency-{story}", title, body, when, "Wire"), new_story_title=title)
 
 
 def _percentiles(latencies: list[float]) -> dict[str, float]:

@@ -42,7 +42,7 @@ from crawler.config import PROJECT_ROOT, JudgeSettings
 from crawler.judge.core import Judge
 from crawler.judge.dedup import line_hash
 from crawler.judge.text import detect_lang
-from crawler.judge.types import Doc
+from crawler.judge.types import StoredArticle
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
@@ -53,7 +53,7 @@ _MARKS = re.compile(r"^\s*(?:#{1,6}\s*|>\s*|[-*+]\s+|\d+\.\s+|\|)|\*\*|__|`|\|\s
 class Labelled:
     """One corpus article with its manifest record."""
 
-    doc: Doc
+    doc: StoredArticle
     record: dict[str, Any]
 
 
@@ -102,7 +102,7 @@ def deepseek_corpus(root: Path) -> list[Labelled]:
         text = strip_markdown((folder / record["file"]).read_text(encoding="utf-8", errors="replace"))
         when = _when(record.get("date"))
         relevant = bool(labels.get(record["id"], {}).get("relevant", False))
-        doc = Doc(
+        doc = StoredArticle(
             key=number,
             url=record.get("url") or record["file"],
             outlet=record.get("outlet") or "",
@@ -163,7 +163,7 @@ class Run:
 
 
 def judge_all(
-    docs: Sequence[Doc], settings: JudgeSettings, lines: Sequence[tuple[str, str, int]] = ()
+    docs: Sequence[StoredArticle], settings: JudgeSettings, lines: Sequence[tuple[str, str, int]] = ()
 ) -> tuple[Run, list[tuple[str, str, int]]]:
     """Assess and index every article in order, numbering new stories as the storage would.
 
@@ -192,7 +192,9 @@ def judge_all(
     return run, [(outlet, line, pages) for (outlet, line), pages in counted.items()]
 
 
-def without_chrome(docs: Sequence[Doc], lines: Sequence[tuple[str, str, int]], min_pages: int) -> list[Doc]:
+def without_chrome(
+    docs: Sequence[StoredArticle], lines: Sequence[tuple[str, str, int]], min_pages: int
+) -> list[StoredArticle]:
     """The articles without the lines `min_pages` distinct pages of their outlet carry (counted by a run)."""
     chrome = {(outlet, line) for outlet, line, pages in lines if pages >= min_pages}
     out = []
@@ -279,7 +281,7 @@ def event_scores(items: Sequence[Labelled], run: Run) -> dict[str, Any]:
     }
 
 
-def wikiref_docs(root: Path) -> tuple[list[Doc], dict[int, str]]:
+def wikiref_docs(root: Path) -> tuple[list[StoredArticle], dict[int, str]]:
     """WikiRef220 as relevant English articles of one moment, in a fixed shuffled order, with topics."""
     found = wikiref(root)
     random.Random(7).shuffle(found)
@@ -287,7 +289,11 @@ def wikiref_docs(root: Path) -> tuple[list[Doc], dict[int, str]]:
     docs, gold = [], {}
     for key, (name, topic, text) in enumerate(found, start=1):
         title, _, body = text.strip().partition("\n")
-        docs.append(Doc(key, name, name, title.strip(), body.strip(), "en", now))
+        docs.append(
+            StoredArticle(
+                key=key, url=name, outlet=name, title=title.strip(), text=body.strip(), lang="en", fetched=now
+            )
+        )
         gold[key] = topic
     return docs, gold
 
@@ -320,7 +326,9 @@ def _duplicates_section(
     return "\n".join(lines)
 
 
-def _stories_row(threshold: float, items: Sequence[Labelled], wiki: tuple[list[Doc], dict[int, str]]) -> str:
+def _stories_row(
+    threshold: float, items: Sequence[Labelled], wiki: tuple[list[StoredArticle], dict[int, str]]
+) -> str:
     settings = JudgeSettings(story_threshold=threshold)
     run, _ = judge_all([i.doc for i in items], settings)
     events = event_scores(items, run)

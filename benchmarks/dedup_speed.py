@@ -37,7 +37,7 @@ from crawler.config import JudgeSettings
 from crawler.judge.core import Judge
 from crawler.judge.dedup import NearDuplicateIndex
 from crawler.judge.minhash import text_codes
-from crawler.judge.types import Doc
+from crawler.judge.types import StoredArticle
 
 ARTICLE_CHARS = 6000
 _CJK_COMMON = np.arange(0x4E00, 0x4E00 + 3500, dtype=np.uint32)
@@ -149,7 +149,10 @@ def judge_rate(texts: list[str]) -> float:
     when = datetime(2025, 1, 1, tzinfo=UTC)
     started = time.perf_counter()
     for key, text in enumerate(texts):
-        doc = Doc(key, f"u{key}", f"outlet{key % 50}", f"title {key}", text, "en", when, relevant=False)
+        doc = StoredArticle(
+            key=key, url=f"u{key}", outlet=f"outlet{key % 50}", title=f"title {key}", text=text, lang="en",
+            fetched=when, relevant=False,
+        )  # fmt: skip
         judge.index(doc, judge.assess(doc), None)
     return len(texts) / (time.perf_counter() - started)
 

@@ -26,6 +26,7 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,6 +37,7 @@ from bot.delivery import Deliverer
 from bot.ratelimit import FloodLimiter
 from crawler.config import Settings, load_settings
 from crawler.judge.text import content_hash
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import Chat, Store
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Limits
 
@@ -80,43 +82,44 @@ def _day_of_news(store: Store, now: datetime) -> None:
         when = now - timedelta(hours=23 - 2 * story)
         zh = story % 3 == 0
         title = f"深度求索新闻 {story}：新模型与价格" if zh else f"DeepSeek story {story}: what changed today"
-        claims = [
-            {"id": "r1-2000-gpus", "stance": "disputes", "score": 0.8, "evidence": "Far more GPUs were used."}
-        ]
+        claims = (ClaimMatch("r1-2000-gpus", "disputes", 0.8, "Far more GPUs were used."),)
         lead = store.articles.add(
-            _values(f"lead-{story}", title, body * (2 if story % 2 else 1), when, "Wire Service"),
-            claims=claims if story % 4 == 0 else (),
+            replace(
+                _article(f"lead-{story}", title, body * (2 if story % 2 else 1), when, "Wire Service"),
+                claims=claims if story % 4 == 0 else (),
+            ),
             new_story_title=title,
         )
         for copy in range(story % 4 + 1):
-            values = _values(
+            article = _article(
                 f"copy-{story}-{copy}", title, body, when + timedelta(minutes=10 + copy), f"Outlet {copy}"
             )
-            store.articles.add({**values, "story_id": lead.story_id, "duplicate_of_id": lead.article_id,
-                                "duplicate_kind": "near"})  # fmt: skip
+            store.articles.add(
+                replace(article, story=lead.story_id, duplicate_of=lead.article_id, duplicate_kind="near")
+            )
     for n in range(8):
         store.articles.add(
-            {**_values(f"other-{n}", f"Cooking {n}", "Soup. " * 50, now, "Food"), "relevant": False}
+            replace(_article(f"other-{n}", f"Cooking {n}", "Soup. " * 50, now, "Food"), relevant=False)
         )
 
 
-def _values(key: str, title: str, text: str, fetched: datetime, outlet: str) -> dict[str, Any]:
+def _article(key: str, title: str, text: str, fetched: datetime, outlet: str) -> StoredArticle:
     url = f"https://news.example/{key}"
-    return {
-        "url": url,
-        "canonical_url": url,
-        "outlet": outlet,
-        "title": title,
-        "text": f"{title}\n{text}",
-        "lang": "en",
-        "fetched_at": fetched,
-        "published_at": fetched,
-        "content_hash": content_hash(key),
-        "relevant": True,
-        "relevance": 0.9,
-        "topics": ["deepseek"],
-        "novelty": 0.5,
-    }
+    return StoredArticle(
+        url=url,
+        canonical_url=url,
+        outlet=outlet,
+        title=title,
+        text=f"{title}\n{text}",
+        lang="en",
+        fetched=fetched,
+        published=fetched,
+        content_hash=content_hash(key),
+        relevant=True,
+        relevance=0.9,
+        topics=("deepseek",),
+        novelty=0.5,
+    )
 
 
 def _subscribers(store: Store, chats: int, due: datetime) -> None:

@@ -48,7 +48,7 @@ from crawler.judge.core import Judge
 from crawler.judge.embedding import gist_texts, load_encoder
 from crawler.judge.story_clusters import StoryItem, cluster_stories
 from crawler.judge.text import split_sentences
-from crawler.judge.types import Doc
+from crawler.judge.types import StoredArticle
 
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -81,7 +81,7 @@ def encoder_cost(backend: str, sentences_file: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def gists(backend: str, docs: Sequence[Doc]) -> list[np.ndarray]:
+def gists(backend: str, docs: Sequence[StoredArticle]) -> list[np.ndarray]:
     """Each article's title-and-lead embedding, as the judge computes it."""
     encoder = load_encoder(backend)
     assert encoder is not None
@@ -119,7 +119,7 @@ def translation_figures(items: Sequence[Labelled], vectors: dict[str, np.ndarray
 
 
 def cluster(
-    docs: Sequence[Doc], vectors: Sequence[np.ndarray], threshold: float, window: float
+    docs: Sequence[StoredArticle], vectors: Sequence[np.ndarray], threshold: float, window: float
 ) -> dict[int, int]:
     """Each article's story by the re-clustering pass."""
     items = [StoryItem(d.key, d.url, d.when, d.lang, v) for d, v in zip(docs, vectors, strict=True)]
@@ -152,7 +152,7 @@ def story_row(
 
 
 def none_stories(
-    clean: Sequence[Labelled], wiki_docs: Sequence[Doc]
+    clean: Sequence[Labelled], wiki_docs: Sequence[StoredArticle]
 ) -> tuple[dict[int, int], dict[int, int], str]:
     """Today's streaming rules, and how many different story sets five shuffled orders give."""
     settings = JudgeSettings(embedding_backend="none")
@@ -170,7 +170,7 @@ def none_stories(
     return run.story, wiki_run.story, f"{len(partitions)} different ({', '.join(map(str, counts))} stories)"
 
 
-def judging_ms(docs: Sequence[Doc], backend: str) -> float:
+def judging_ms(docs: Sequence[StoredArticle], backend: str) -> float:
     """Milliseconds per article through Judge.assess + index, encoding included when a backend is on."""
     settings = JudgeSettings(embedding_backend=backend)  # type: ignore[arg-type]
     judge = Judge(settings, encoder=load_encoder(backend))

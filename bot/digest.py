@@ -18,7 +18,8 @@ from bot.render import render_digest
 from bot.timeline import Timeline, build_timeline
 from crawler.config import Settings
 from crawler.judge.canonical import link_url
-from crawler.judge.digest import ChatFilter, ClaimWording, Digest, DigestArticle, compose_digest
+from crawler.judge.digest import ChatFilter, ClaimWording, Digest, compose_digest
+from crawler.judge.types import StoredArticle
 from crawler.seeds import load_wording
 from crawler.storage import Chat, Store
 
@@ -59,7 +60,7 @@ class DigestMaker:
         self.settings = settings
         self.store = store
         self.wording = dict(wording) if wording is not None else load_wording(settings)
-        self._articles: dict[tuple[datetime | None, datetime], list[DigestArticle]] = {}
+        self._articles: dict[tuple[datetime | None, datetime], list[StoredArticle]] = {}
         self._supported: dict[datetime | None, set[str]] = {}
         self._parts: dict[tuple[datetime | None, datetime, ChatView], tuple[Digest, list[str]]] = {}
 
@@ -94,7 +95,7 @@ class DigestMaker:
         self._parts.clear()
 
 
-def shown_links(articles: Iterable[DigestArticle]) -> list[DigestArticle]:
+def shown_links(articles: Iterable[StoredArticle]) -> list[StoredArticle]:
     """The articles with the address readers see (`link_url`: no tracking parameters, no fragment)."""
     return [replace(a, url=link_url(a.url)) if a.url else a for a in articles]
 

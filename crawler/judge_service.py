@@ -17,16 +17,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
 
 from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.core import Judge
-from crawler.judge.embedding import ArticleVectors, EmbeddingError, lazy_encoder
+from crawler.judge.embedding import lazy_encoder
 from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
-from crawler.judge.types import Doc, Judgement
+from crawler.judge.types import Judgement, StoredArticle
 from crawler.seeds import load_matchers
-from crawler.storage import JudgedRow, Store, StoryAssignment
+from crawler.shared import ProcessShared
+from crawler.storage import Store, StoryAssignment
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,12 @@ RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-
 RESTORY_MAX = 2000  # newest articles re-clustered at most (the pass holds a square matrix of them)
 
 
-def doc_of(item: ArticleItem, key: int = 0) -> Doc:
-    """An item as judgement sees it (key: its stored id, 0 before it is stored)."""
-    return Doc(
+def article_of(item: ArticleItem, key: int = 0) -> StoredArticle:
+    """An item as the one article model (key: its stored id, 0 before it is stored), not yet judged."""
+    return StoredArticle(
         key=key,
         url=item.url,
+        canonical_url=item.canonical_url,
         outlet=item.outlet,
         title=item.title,
         text=item.text,
@@ -51,63 +52,25 @@ def doc_of(item: ArticleItem, key: int = 0) -> Doc:
         published=item.published_at,
         relevant=item.relevant,
         topics=tuple(item.topics),
+        source_id=item.source_id,
+        author=item.author,
+        summary=item.summary,
+        extraction=item.extraction,
+        extraction_note=item.extraction_note,
+        relevance=item.relevance,
+        irrelevant_reason=item.irrelevant_reason,
     )
 
 
-def doc_of_row(row: JudgedRow) -> Doc:
-    """A stored article as judgement sees it."""
-    return Doc(
-        key=row.id,
-        url=row.url,
-        outlet=row.outlet,
-        title=row.title,
-        text=row.text,
-        lang=row.lang,
-        fetched=row.fetched_at,
-        published=row.published_at,
-        relevant=row.relevant,
-        topics=row.topics,
-        vectors=_vectors(row.id, row.embedding),
-    )
-
-
-def _vectors(key: int, data: bytes | None) -> ArticleVectors | None:
-    if not data:
-        return None
-    try:
-        return ArticleVectors.from_bytes(data)
-    except EmbeddingError as exc:
-        logger.warning("article %s: stored embeddings ignored (%s); rejudge to renew them", key, exc)
-        return None
-
-
-def judgement_values(judgement: Judgement) -> dict[str, Any]:
-    """The judged columns of an article."""
-    duplicate = judgement.duplicate
-    return {
-        "content_hash": judgement.content_hash,
-        "minhash": judgement.signature,
-        "duplicate_of_id": duplicate.of if duplicate else None,
-        "duplicate_kind": duplicate.kind if duplicate else None,
-        "duplicate_score": duplicate.score if duplicate else None,
-        "duplicate_reason": duplicate.reason if duplicate else None,
-        "story_id": judgement.story,
-        "novelty": judgement.novelty,
-        "embedding": judgement.embedding,
-    }
-
-
-def new_story_title(doc: Doc, judgement: Judgement) -> str | None:
+def new_story_title(doc: StoredArticle, judgement: Judgement) -> str | None:
     """The title of the story this article starts, when it starts one."""
     if doc.relevant and judgement.story is None and judgement.story_title:
         return judgement.story_title
     return None
 
 
-class JudgeService:
+class JudgeService(ProcessShared):
     """The process's judge for one database, warm-started from it and kept in step with it."""
-
-    _shared: ClassVar[dict[str, JudgeService]] = {}
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -115,7 +78,6 @@ class JudgeService:
         self.judge = Judge(
             settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend)
         )
-        self.users = 0
         self._stored = 0
         self.generation = 0
         self._seen_up_to = 0
@@ -128,42 +90,35 @@ class JudgeService:
     @classmethod
     def acquire(cls, settings: Settings) -> JudgeService:
         """The shared service for this database (created on first use)."""
-        service = cls._shared.get(settings.database)
-        if service is None:
-            service = cls._shared[settings.database] = cls(settings)
-        service.users += 1
-        return service
+        return cls.acquire_shared(lambda: cls(settings), key=settings.database)
 
     @classmethod
     def current(cls, settings: Settings) -> JudgeService | None:
         """The shared service for this database, if one is open."""
-        return cls._shared.get(settings.database)
+        return cls.shared(settings.database)
 
-    def release(self) -> None:
-        """One user less; the last one closes it."""
-        self.users -= 1
-        if self.users <= 0:
-            self._shared.pop(self.settings.database, None)
-            try:
-                self.restory()
-            finally:
-                self.store.close()
+    def close(self) -> None:
+        """Re-cluster the recent stories one last time and close the database (the last `release`)."""
+        try:
+            self.restory()
+        finally:
+            self.store.close()
 
-    def _observe(self, rows: Iterable[JudgedRow], track_gaps: bool = True) -> None:
+    def _observe(self, rows: Iterable[StoredArticle], track_gaps: bool = True) -> None:
         now = time.monotonic()
         for row in rows:
-            self._gaps.pop(row.id, None)
-            if track_gaps and self._seen_up_to + 1 < row.id <= self._seen_up_to + MAX_GAP:
-                self._gaps.update(dict.fromkeys(range(self._seen_up_to + 1, row.id), now))
-            self._seen_up_to = max(self._seen_up_to, row.id)
-            if row.id in self._own:
+            self._gaps.pop(row.key, None)
+            if track_gaps and self._seen_up_to + 1 < row.key <= self._seen_up_to + MAX_GAP:
+                self._gaps.update(dict.fromkeys(range(self._seen_up_to + 1, row.key), now))
+            self._seen_up_to = max(self._seen_up_to, row.key)
+            if row.key in self._own:
                 continue
             self.judge.observe(
-                doc_of_row(row),
-                signature=row.minhash,
+                row,
+                signature=row.signature,
                 content_hash=row.content_hash,
-                duplicate_of=row.duplicate_of_id,
-                story=row.story_id,
+                duplicate_of=row.duplicate_of,
+                story=row.story,
             )
             self.generation += 1
         self._own = {key for key in self._own if key > self._seen_up_to}
@@ -194,11 +149,11 @@ class JudgeService:
     def assess(self, item: ArticleItem) -> Judgement:
         """The judgement of an item about to be stored."""
         self.catch_up()
-        return self.judge.assess(doc_of(item), item.prepared)
+        return self.judge.assess(article_of(item), item.prepared)
 
     def index(self, item: ArticleItem, article_id: int, judgement: Judgement, story_id: int | None) -> None:
         """Take in an item just stored (and count its lines as the outlet's)."""
-        self.judge.index(doc_of(item, article_id), judgement, story_id)
+        self.judge.index(article_of(item, article_id), judgement, story_id)
         self._own.add(article_id)
         self._gaps.pop(article_id, None)
         self.generation += 1
@@ -235,19 +190,16 @@ def rejudge(
     story_of: dict[int, int] = {}
     lines: dict[tuple[str, str], int] = {}
     for row in store.judging.judged(0):
-        doc = doc_of_row(row)
-        judgement = judge.assess(doc)
-        story_id = store.judging.apply(
-            row.id, judgement_values(judgement), judgement.claims, new_story_title(doc, judgement)
-        )
-        judge.index(doc, judgement, story_id)
+        judgement = judge.assess(row)
+        story_id = store.judging.apply(row.with_judgement(judgement), new_story_title(row, judgement))
+        judge.index(row, judgement, story_id)
         for line in judgement.lines:
-            lines[(doc.outlet, line)] = lines.get((doc.outlet, line), 0) + 1
+            lines[(row.outlet, line)] = lines.get((row.outlet, line), 0) + 1
         summary.articles += 1
         summary.duplicates += judgement.duplicate is not None
         summary.claims += len(judgement.claims)
         if story_id is not None:
-            story_of[row.id] = story_id
+            story_of[row.key] = story_id
         if on_article is not None:
             on_article(summary.articles)
     store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
@@ -279,20 +231,20 @@ def restory(
     members = store.judging.story_members(since)
     items, by_id = [], {}
     for member in members:
-        vectors = _vectors(member.id, member.embedding)
+        vectors = member.vectors
         if vectors is None or vectors.model != backend:
             continue
-        items.append(StoryItem(member.id, member.canonical_url, member.appeared, member.lang, vectors.gist))
-        by_id[member.id] = member
+        items.append(StoryItem(member.key, member.canonical_url, member.when, member.lang, vectors.gist))
+        by_id[member.key] = member
     items = sorted(items, key=lambda item: (item.when, item.stable))[-RESTORY_MAX:]
     clusters = cluster_stories(items, settings.judge.story_embedding_threshold, window)
-    kept = keep_story_ids(clusters, {m.id: m.story_id for m in by_id.values()})
+    kept = keep_story_ids(clusters, {m.key: m.story for m in by_id.values()})
     assignments = []
     for keys, story_id in zip(clusters, kept, strict=True):
-        first, times = by_id[keys[0]], [by_id[k].appeared for k in keys]
+        first, times = by_id[keys[0]], [by_id[k].when for k in keys]
         assignments.append(StoryAssignment(tuple(keys), story_id, first.title, min(times), max(times)))
     moved = store.judging.assign_stories(assignments)
-    after = {m.id: m.story_id for m in store.judging.story_members(since)}
+    after = {m.key: m.story for m in store.judging.story_members(since)}
     titles = {a.members[0]: a.title for a in assignments}
     stories: dict[int, tuple[int, str]] = {}
     for assignment in assignments:

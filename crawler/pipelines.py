@@ -15,7 +15,8 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy.exceptions import DropItem
 
@@ -24,9 +25,10 @@ from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.relevance import score_relevance
 from crawler.judge.text import content_hash
-from crawler.judge.types import ClaimMatch, TopicTerms
-from crawler.judge_service import JudgeService, doc_of, judgement_values, new_story_title
+from crawler.judge.types import StoredArticle, TopicTerms
+from crawler.judge_service import JudgeService, article_of, new_story_title
 from crawler.settings import seedwatch_settings
+from crawler.shared import ProcessShared
 from crawler.storage import DuplicateArticle, Store
 
 if TYPE_CHECKING:
@@ -37,30 +39,19 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class JudgeThread:
+class JudgeThread(ProcessShared):
     """The process's one thread for the judge and the article writes, shared by every spider."""
 
-    _shared: ClassVar[JudgeThread | None] = None
-
     def __init__(self) -> None:
-        self.users = 0
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="seedwatch-judge")
 
     @classmethod
     def acquire(cls) -> JudgeThread:
         """The process's thread (started on first use)."""
-        if cls._shared is None:
-            cls._shared = cls()
-        cls._shared.users += 1
-        return cls._shared
+        return cls.acquire_shared(cls)
 
-    def release(self) -> None:
-        """One user less; the last one ends the thread once its work is done."""
-        self.users -= 1
-        if self.users > 0:
-            return
-        if JudgeThread._shared is self:
-            JudgeThread._shared = None
+    def close(self) -> None:
+        """End the thread once its work is done (the last user's `release` calls it)."""
         self.executor.shutdown(wait=True)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
@@ -163,16 +154,16 @@ class StoragePipeline:
         ):
             # Another article was stored between this one's assessment and now: judge it against that too.
             item.judgement = service.assess(item)
-        values = article_values(item)
-        claims: tuple[ClaimMatch, ...] = ()
-        new_story = None
+        article = article_of(item)
         judgement = item.judgement
+        new_story = None
         if judgement is not None:
-            values.update(judgement_values(judgement))
-            claims = judgement.claims
-            new_story = new_story_title(doc_of(item), judgement)
+            article = replace(article.with_judgement(judgement), judged_at=item.fetched_at)
+            new_story = new_story_title(article, judgement)
+        else:
+            article = replace(article, content_hash=content_hash(item.text))
         try:
-            stored = store.articles.add(values, urls=item.urls, claims=claims, new_story_title=new_story)
+            stored = store.articles.add(stored_form(article), urls=item.urls, new_story_title=new_story)
         except DuplicateArticle as duplicate:
             if duplicate.existing_id is not None:
                 store.articles.add_urls(duplicate.existing_id, item.urls)
@@ -185,26 +176,7 @@ class StoragePipeline:
         return item
 
 
-def article_values(item: ArticleItem) -> dict[str, Any]:
-    """The article columns of an item."""
-    return {
-        "url": item.url,
-        "canonical_url": item.canonical_url,
-        "source_id": item.source_id,
-        "outlet": item.outlet[:300],
-        "title": item.title,
-        "author": item.author[:500] if item.author else None,
-        "text": item.text,
-        "summary": item.summary,
-        "extraction": item.extraction,
-        "extraction_note": item.extraction_note,
-        "lang": item.lang,
-        "published_at": item.published_at,
-        "fetched_at": item.fetched_at,
-        "content_hash": content_hash(item.text),
-        "relevance": item.relevance,
-        "relevant": item.relevant,
-        "topics": item.topics,
-        "irrelevant_reason": item.irrelevant_reason,
-        "judged_at": item.fetched_at if item.judgement is not None else None,
-    }
+def stored_form(article: StoredArticle) -> StoredArticle:
+    """An article cut to the column sizes of its outlet and author."""
+    author = article.author[:500] if article.author else None
+    return replace(article, outlet=article.outlet[:300], author=author)

@@ -17,10 +17,11 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, ClassVar
+from typing import Any
 
 from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
 from crawler.judge.embedding import load_encoder
+from crawler.shared import ProcessShared
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +59,10 @@ def warm_up(context: AnalysisContext | None) -> bool:
     return True
 
 
-class PagePool:
+class PagePool(ProcessShared):
     """Extracts and analyses pages in worker processes, or in threads when there are none."""
 
-    _shared: ClassVar[PagePool | None] = None
-
     def __init__(self, processes: int, context: AnalysisContext | None) -> None:
-        self.users = 0
         self.executor: ProcessPoolExecutor | None = None
         if processes > 1:
             # forkserver, not fork: forking a process with a running reactor and threads is unsafe.
@@ -79,18 +77,10 @@ class PagePool:
     @classmethod
     def acquire(cls, processes: int, context: AnalysisContext | None) -> PagePool:
         """The process's pool (started on first use)."""
-        if cls._shared is None:
-            cls._shared = cls(processes, context)
-        cls._shared.users += 1
-        return cls._shared
+        return cls.acquire_shared(lambda: cls(processes, context))
 
-    def release(self) -> None:
-        """One spider less; the last one shuts the workers down."""
-        self.users -= 1
-        if self.users > 0:
-            return
-        if PagePool._shared is self:
-            PagePool._shared = None
+    def close(self) -> None:
+        """Shut the workers down (the last spider's `release` calls it)."""
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import crawler.storage
 from crawler.config import PROJECT_ROOT
 
 PACKAGES = ("crawler", "bot")
@@ -175,3 +176,51 @@ def test_no_import_cycle() -> None:
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# Classes allowed to hold a stored article's fields: the one model, the table row it is stored in, and the
+# crawl's in-flight Scrapy item (turned into the model by `crawler.judge_service.article_of`).
+ARTICLE_SHAPES = {
+    ("crawler/judge/types.py", "StoredArticle"),
+    ("crawler/storage/models.py", "Article"),
+    ("crawler/items.py", "ArticleItem"),
+}
+
+
+def class_fields() -> dict[tuple[str, str], set[str]]:
+    """Per (file, class) of `crawler` and `bot`, the names it annotates in its body (its fields)."""
+    out = {}
+    for package in PACKAGES:
+        for path in (PROJECT_ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ClassDef):
+                    out[(str(path.relative_to(PROJECT_ROOT)), node.name)] = {
+                        item.target.id
+                        for item in node.body
+                        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                    }
+    return out
+
+
+def test_one_model_of_a_stored_article() -> None:
+    # A stored article is what has an id (or key) beside its address and title; a second such class would
+    # be a parallel copy of `StoredArticle` (as `Doc`, `JudgedRow` and `DigestArticle` once were).
+    shapes = {
+        where
+        for where, fields in class_fields().items()
+        if {"url", "title"} <= fields and fields & {"key", "id", "article_id"}
+    }
+    assert shapes == ARTICLE_SHAPES
+
+
+def test_storage_gives_the_model_not_its_rows() -> None:
+    # Callers read articles as `StoredArticle`; the ORM row `Article` never leaves `crawler/storage`.
+    for path in (PROJECT_ROOT / "crawler" / "storage").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_") and node.returns:
+                names = {n.id for n in ast.walk(node.returns) if isinstance(n, ast.Name)}
+                assert "Article" not in names, f"{path.name}: {node.name}"
+    for path, names in {**written_imports("bot"), **written_imports("crawler")}.items():
+        if not path.startswith("crawler/storage/"):
+            assert "crawler.storage.models" not in names, path
+    assert not {"Article", "ClaimMatchRow"} & set(crawler.storage.__all__)

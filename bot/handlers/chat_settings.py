@@ -26,20 +26,27 @@ async def _reschedule(context: ContextTypes.DEFAULT_TYPE, chat: Chat, **values: 
     return await db(services(context).store.chats.update, chat.chat_id, **values) or chat
 
 
-async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Set when the daily digest comes (HH:MM, local time)."""
+async def _set_schedule(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, column: str, value: str | None, bad: str, done: str
+) -> None:
+    """Set the digest time or time zone (`column`) to `value` and reschedule, or answer `bad` for None."""
     lang = await lang_of(update, context)
-    args = args_of(context)
-    at = parse_hhmm(args[0]) if len(args) == 1 else None
-    if at is None:
-        await reply(update, context, t(lang, "time_bad"))
+    if value is None:
+        await reply(update, context, t(lang, bad))
         return
     target = await settings_target(update, context)
     if target is None:
         return
-    chat = await _reschedule(context, target[0], digest_time=f"{at:%H:%M}")
-    text = t(lang, "time_set", time=chat.digest_time, timezone=chat.timezone)
-    await reply(update, context, text + target[1])
+    chat = await _reschedule(context, target[0], **{column: value})
+    await reply(update, context, t(lang, done, time=chat.digest_time, timezone=chat.timezone) + target[1])
+
+
+async def time_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set when the daily digest comes (HH:MM, local time)."""
+    args = args_of(context)
+    at = parse_hhmm(args[0]) if len(args) == 1 else None
+    hhmm = f"{at:%H:%M}" if at is not None else None
+    await _set_schedule(update, context, "digest_time", hhmm, "time_bad", "time_set")
 
 
 def valid_zone(name: str) -> str | None:
@@ -56,17 +63,9 @@ def valid_zone(name: str) -> str | None:
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set the chat's time zone (Area/City)."""
-    lang = await lang_of(update, context)
     args = args_of(context)
     zone = valid_zone(args[0]) if len(args) == 1 else None
-    if zone is None:
-        await reply(update, context, t(lang, "tz_bad"))
-        return
-    target = await settings_target(update, context)
-    if target is None:
-        return
-    chat = await _reschedule(context, target[0], timezone=zone)
-    await reply(update, context, t(lang, "tz_set", timezone=chat.timezone, time=chat.digest_time) + target[1])
+    await _set_schedule(update, context, "timezone", zone, "tz_bad", "tz_set")
 
 
 async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,29 +17,34 @@ from crawler.source_admin import add_sources, remove_source
 from crawler.sources import SourceListError, SourceSpec, check_url
 
 
-def _url_and_tags(context: ContextTypes.DEFAULT_TYPE) -> tuple[str, list[str]] | None:
+async def _admin_request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
+) -> tuple[str, str, list[str]] | None:
+    """(lang, URL, tags) of an admin's command; None once a non-admin is refused or the URL is missing
+    (the usage text `usage` is sent)."""
+    if await refuse_non_admin(update, context):
+        return None
+    lang = await lang_of(update, context)
     args = list(context.args or [])
     if not args:
+        await reply(update, context, t(lang, usage))
         return None
-    return args[0], [tag.lstrip("#") for tag in args[1:] if tag.lstrip("#")]
+    return lang, args[0], [tag.lstrip("#") for tag in args[1:] if tag.lstrip("#")]
 
 
 async def addsource(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add a source after fetching it once (seedwatch admins only): /addsource URL [tag ...]."""
-    if await refuse_non_admin(update, context):
+    request = await _admin_request(update, context, "addsource_usage")
+    if request is None:
         return
-    lang = await lang_of(update, context)
-    given = _url_and_tags(context)
-    if given is None:
-        await reply(update, context, t(lang, "addsource_usage"))
-        return
+    lang, given, tags = request
     try:
-        url = check_url(given[0])
+        url = check_url(given)
     except SourceListError as exc:
         await reply(update, context, t(lang, "source_bad_url", reason=str(exc)))
         return
     svc = services(context)
-    spec = SourceSpec(name=url, kind="auto", url=url, options={"tags": given[1]} if given[1] else {})
+    spec = SourceSpec(name=url, kind="auto", url=url, options={"tags": tags} if tags else {})
     await reply(update, context, t(lang, "addsource_checking", url=url))
     try:
         outcome = await db(add_sources, svc.settings, svc.store, [spec])
@@ -56,20 +61,17 @@ async def addsource(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def removesource(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop crawling a source (seedwatch admins only): /removesource URL."""
-    if await refuse_non_admin(update, context):
+    request = await _admin_request(update, context, "removesource_usage")
+    if request is None:
         return
-    lang = await lang_of(update, context)
-    given = _url_and_tags(context)
-    if given is None:
-        await reply(update, context, t(lang, "removesource_usage"))
-        return
+    lang, given, _ = request
     svc = services(context)
     try:
-        removed = await db(remove_source, svc.settings, svc.store, given[0])
+        removed = await db(remove_source, svc.settings, svc.store, given)
     except SourceListError as exc:
         await reply(update, context, t(lang, "source_error", reason=str(exc)))
         return
     if removed is None:
-        await reply(update, context, t(lang, "removesource_unknown", url=given[0]))
+        await reply(update, context, t(lang, "removesource_unknown", url=given))
     else:
         await reply(update, context, t(lang, "removesource_done", name=removed.name, url=removed.url))

@@ -34,7 +34,7 @@ from crawler.judge.novelty import NoveltyIndex
 from crawler.judge.stories import SemanticStoryIndex, StoryIndex, Vector
 from crawler.judge.text import content_hash, split_sentences
 from crawler.judge.translation import TranslationIndex
-from crawler.judge.types import ClaimMatch, ClaimMatcher, Doc, DuplicateVerdict, Judgement
+from crawler.judge.types import ClaimMatch, ClaimMatcher, DuplicateVerdict, Judgement, StoredArticle
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class Judge:
 
     def observe(
         self,
-        doc: Doc,
+        doc: StoredArticle,
         *,
         signature: bytes | None,
         content_hash: str,
@@ -182,7 +182,7 @@ class Judge:
 
     # --- judging -----------------------------------------------------------------------------------
 
-    def assess(self, doc: Doc, prepared: Prepared | None = None) -> Judgement:
+    def assess(self, doc: StoredArticle, prepared: Prepared | None = None) -> Judgement:
         """Everything judged about an article, against what is indexed so far; changes nothing."""
         digest = content_hash(doc.text)
         work = self._work(doc, prepared)
@@ -222,7 +222,7 @@ class Judge:
             embedding=embedding,
         )
 
-    def index(self, doc: Doc, judgement: Judgement, story_id: int | None) -> None:
+    def index(self, doc: StoredArticle, judgement: Judgement, story_id: int | None) -> None:
         """Add an assessed (and stored) article to the state, under its stored id and story."""
         work = self._pending.pop((doc.url, judgement.content_hash), None) or self._work(doc)
         self._remember_hash(judgement.content_hash, doc.key)
@@ -237,7 +237,7 @@ class Judge:
 
     # --- parts -------------------------------------------------------------------------------------
 
-    def _work(self, doc: Doc, prepared: Prepared | None = None) -> _Work:
+    def _work(self, doc: StoredArticle, prepared: Prepared | None = None) -> _Work:
         text, lines = self.lines.split(doc.outlet, doc.text)
         signature = self.near.signature(text)
         if not doc.relevant:
@@ -268,7 +268,7 @@ class Judge:
         return _Work(text, lines, signature, found, counts, vector, sentences, None, vectors)
 
     def _vectors(
-        self, doc: Doc, prepared: Prepared | None, sentences: Sequence[str]
+        self, doc: StoredArticle, prepared: Prepared | None, sentences: Sequence[str]
     ) -> ArticleVectors | None:
         """The article's embeddings by the configured backend: given, prepared, or encoded now."""
         for given in (doc.vectors, prepared.vectors if prepared is not None else None):
@@ -285,7 +285,7 @@ class Judge:
     def _root(self, key: int) -> int:
         return self._roots.get(key, key)
 
-    def _duplicate(self, doc: Doc, digest: str, work: _Work) -> DuplicateVerdict | None:
+    def _duplicate(self, doc: StoredArticle, digest: str, work: _Work) -> DuplicateVerdict | None:
         same = self._exact.get(exact_key(digest))
         usable = self.near.usable(work.signature)
         matches = self.near.matches(work.signature, doc.outlet, doc.title) if usable else []
@@ -308,7 +308,9 @@ class Judge:
         root = self._root(found.key)
         return DuplicateVerdict(root, "translation", found.score, found.reason() + _via(found.key, root))
 
-    def _story(self, doc: Doc, duplicate: DuplicateVerdict | None, work: _Work) -> tuple[int | None, str]:
+    def _story(
+        self, doc: StoredArticle, duplicate: DuplicateVerdict | None, work: _Work
+    ) -> tuple[int | None, str]:
         if duplicate is not None:
             # A copy reports its original's event whenever it appears (a backfilled feed or a warm start
             # can bring it long after the story left the window).
@@ -324,7 +326,7 @@ class Judge:
             return None, doc.title
         return match.story, match.title
 
-    def _claims(self, doc: Doc, text: str) -> tuple[ClaimMatch, ...]:
+    def _claims(self, doc: StoredArticle, text: str) -> tuple[ClaimMatch, ...]:
         if self._cache is not None and doc.vectors is not None and doc.vectors.model == self._cache.name:
             # Stored embeddings (rejudge): their sentences need not be encoded again.
             self._cache.give(doc.vectors.sentences, doc.vectors.sentence_vectors)
@@ -340,7 +342,7 @@ class Judge:
     def _covered(self, sentence: str) -> bool:
         return any(matcher.covers(sentence) for matcher in self.matchers)
 
-    def _remember(self, doc: Doc, work: _Work, story: int | None) -> None:
+    def _remember(self, doc: StoredArticle, work: _Work, story: int | None) -> None:
         """Stories, translations and novelty learn a relevant article."""
         if not doc.relevant or work.anchors is None or work.counts is None or work.vector is None:
             return

@@ -1,8 +1,9 @@
 """Composing a digest: a pure function over stored articles, one chat and one time window.
 
-`compose_digest` takes plain dataclasses (built from the database by `crawler.storage.digest`) and returns a
-`Digest`: one entry per story, led by its best copy, ranked by novelty then recency; the seed's claims that
-were disputed or newly supported in the window; and how much was left out. Rendering is `bot.render`.
+`compose_digest` takes the stored articles of a window (`crawler.judge.types.StoredArticle`, as
+`crawler.storage.digest` reads them) and returns a `Digest`: one entry per story, led by its best copy,
+ranked by novelty then recency; the seed's claims that were disputed or newly supported in the window; and
+how much was left out. Rendering is `bot.render`.
 No I/O, no framework imports.
 """
 
@@ -15,36 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.judge.text import split_paragraphs, split_sentences
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
 
 SNIPPET_CHARS = 240  # columns; a Chinese character takes two
 SNIPPET_MIN = 80  # a shorter opening ("DeepSeek isn't done.") takes the next paragraph's sentences too
-
-
-@dataclass(frozen=True)
-class DigestArticle:
-    """A stored article with what was judged about it, as the digest needs it."""
-
-    key: int
-    url: str
-    outlet: str
-    title: str
-    text: str
-    fetched: datetime
-    published: datetime | None = None
-    lang: str = ""
-    relevant: bool = True
-    topics: tuple[str, ...] = ()
-    duplicate_of: int | None = None
-    duplicate_kind: str | None = None
-    story: int | None = None
-    novelty: float | None = None
-    claims: tuple[ClaimMatch, ...] = ()
-
-    @property
-    def when(self) -> datetime:
-        """When it appeared: its publication time, else when we fetched it."""
-        return self.published or self.fetched
 
 
 @dataclass(frozen=True)
@@ -82,7 +57,7 @@ class OtherCopy:
 class StoryEntry:
     """One story in the digest: its best copy, the other outlets, and the claims it takes a side on."""
 
-    lead: DigestArticle
+    lead: StoredArticle
     snippet: str
     others: tuple[OtherCopy, ...]
     articles: int
@@ -155,7 +130,7 @@ def _latin_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def passes_filter(article: DigestArticle, chat_filter: ChatFilter) -> bool:
+def passes_filter(article: StoredArticle, chat_filter: ChatFilter) -> bool:
     """Whether a relevant article is one this chat wants."""
     if chat_filter.topics and not set(article.topics) & set(chat_filter.topics):
         return False
@@ -170,7 +145,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def snippet(article: DigestArticle, limit: int = SNIPPET_CHARS) -> str:
+def snippet(article: StoredArticle, limit: int = SNIPPET_CHARS) -> str:
     """The opening of an article, whole sentences up to `limit` columns, the title not repeated."""
     title = article.title.strip()
     out = ""
@@ -212,7 +187,7 @@ def _cut(text: str, limit: int) -> str:
     return text
 
 
-def _group_key(article: DigestArticle, in_window: Mapping[int, DigestArticle]) -> tuple[str, int]:
+def _group_key(article: StoredArticle, in_window: Mapping[int, StoredArticle]) -> tuple[str, int]:
     if article.story is not None:
         return ("story", article.story)
     root = article
@@ -223,17 +198,17 @@ def _group_key(article: DigestArticle, in_window: Mapping[int, DigestArticle]) -
     return ("copy", root.duplicate_of if root.duplicate_of is not None else root.key)
 
 
-def _is_repeat(article: DigestArticle, in_window: Mapping[int, DigestArticle]) -> bool:
+def _is_repeat(article: StoredArticle, in_window: Mapping[int, StoredArticle]) -> bool:
     """A copy of an article from before the window: already told."""
     return article.duplicate_of is not None and article.duplicate_of not in in_window
 
 
-def _stances(members: Sequence[DigestArticle], stance: str) -> tuple[str, ...]:
+def _stances(members: Sequence[StoredArticle], stance: str) -> tuple[str, ...]:
     ids = {c.claim_id for a in members for c in a.claims if c.stance == stance}
     return tuple(sorted(ids))
 
 
-def _entry(members: Sequence[DigestArticle]) -> StoryEntry:
+def _entry(members: Sequence[StoredArticle]) -> StoryEntry:
     # The best copy: the most complete text, then the earliest.
     lead = min(members, key=lambda a: (-len(a.text), a.when, a.key))
     others: dict[str, OtherCopy] = {}
@@ -262,9 +237,9 @@ def _rank(entry: StoryEntry) -> tuple[float, float]:
 
 
 def _claim_updates(
-    articles: Sequence[DigestArticle], supported_before: Collection[str], order: Mapping[str, int]
+    articles: Sequence[StoredArticle], supported_before: Collection[str], order: Mapping[str, int]
 ) -> tuple[ClaimUpdate, ...]:
-    by_claim: dict[tuple[str, str], list[tuple[ClaimMatch, DigestArticle]]] = defaultdict(list)
+    by_claim: dict[tuple[str, str], list[tuple[ClaimMatch, StoredArticle]]] = defaultdict(list)
     for article in articles:
         for match in article.claims:
             if match.stance == "disputes" or (
@@ -281,7 +256,7 @@ def _claim_updates(
 
 
 def compose_digest(
-    articles: Iterable[DigestArticle],
+    articles: Iterable[StoredArticle],
     *,
     start: datetime | None,
     end: datetime,
@@ -303,7 +278,7 @@ def compose_digest(
     relevant = [a for a in window if a.relevant]
     wanted = [a for a in relevant if passes_filter(a, chat_filter)]
     in_window = {a.key: a for a in wanted}
-    groups: dict[tuple[str, int], list[DigestArticle]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[StoredArticle]] = defaultdict(list)
     repeats = 0
     for article in wanted:
         groups[_group_key(article, in_window)].append(article)

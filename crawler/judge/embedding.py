@@ -232,6 +232,17 @@ class ArticleVectors:
         return cls(model, rows[0], rows[1], sentences, rows[2:])
 
 
+def stored_vectors(key: int, data: bytes | None) -> ArticleVectors | None:
+    """An article's stored embeddings, read; None without any, or (with a warning) when unreadable."""
+    if not data:
+        return None
+    try:
+        return ArticleVectors.from_bytes(data)
+    except EmbeddingError as exc:
+        logger.warning("article %s: stored embeddings ignored (%s); rejudge to renew them", key, exc)
+        return None
+
+
 def gist_texts(title: str, sentences: Sequence[str]) -> tuple[str, str]:
     """What is encoded for an article's gist: its title and its lead (first sentences)."""
     lead = " ".join(sentences[:LEAD_SENTENCES])[: 2 * MAX_CHARS] or title

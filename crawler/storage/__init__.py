@@ -18,13 +18,11 @@ from crawler.storage.claims import ClaimRepo
 from crawler.storage.daemon import DaemonRepo
 from crawler.storage.deliveries import DeliveryRepo
 from crawler.storage.digest import DigestQueries
-from crawler.storage.judgements import JudgedRow, JudgementRepo, StoryAssignment, StoryMember
+from crawler.storage.judgements import JudgementRepo, StoryAssignment
 from crawler.storage.lease import DaemonLock, LeaseHolder
 from crawler.storage.models import (
     AdminNotice,
-    Article,
     Chat,
-    ClaimMatchRow,
     CrawlRun,
     Delivery,
     FetchError,
@@ -46,16 +44,13 @@ from crawler.storage.store import (
 __all__ = [
     "EXPORT_FIELDS",
     "AdminNotice",
-    "Article",
     "Chat",
-    "ClaimMatchRow",
     "CrawlRun",
     "DaemonLock",
     "Database",
     "Delivery",
     "DuplicateArticle",
     "FetchError",
-    "JudgedRow",
     "LeaseHolder",
     "MissingDatabase",
     "Source",
@@ -64,7 +59,6 @@ __all__ = [
     "Stored",
     "Story",
     "StoryAssignment",
-    "StoryMember",
     "migrate",
     "safe_url",
     "utcnow",

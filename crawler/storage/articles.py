@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -10,7 +10,8 @@ from sqlalchemy import delete, exists, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
+from crawler.storage.columns import article_columns, claim_match, replace_claims
 from crawler.storage.models import Article, ArticleUrl, ClaimMatchRow, Source, Story
 from crawler.storage.store import Database, DuplicateArticle
 
@@ -71,35 +72,28 @@ class ArticleRepo:
         return int(found) if found is not None else None
 
     def add(
-        self,
-        values: Mapping[str, Any],
-        urls: Iterable[str] = (),
-        claims: Sequence[ClaimMatch] = (),
-        new_story_title: str | None = None,
+        self, article: StoredArticle, urls: Iterable[str] = (), new_story_title: str | None = None
     ) -> Stored:
         """Store one article with the URLs it was reached by, its claim matches and, when
         `new_story_title` is given, the new story it starts, all in one transaction."""
-        canonical = str(values["canonical_url"])
+        columns = article_columns(article)
+        canonical = str(columns["canonical_url"])
         try:
             with self.db.session() as session:
-                article = Article(**values)
+                row = Article(**columns)
                 if new_story_title is not None:
-                    when = values.get("published_at") or values.get("fetched_at")
                     story = Story(title=new_story_title[:1000])
-                    if when is not None:
-                        story.first_seen = story.last_seen = when
+                    story.first_seen = story.last_seen = article.when
                     session.add(story)
                     session.flush()
-                    article.story_id = story.id
-                elif article.story_id is not None:
-                    _touch_story(
-                        session, article.story_id, values.get("published_at") or values.get("fetched_at")
-                    )
-                session.add(article)
+                    row.story_id = story.id
+                elif row.story_id is not None:
+                    _touch_story(session, row.story_id, article.when)
+                session.add(row)
                 session.flush()
-                _add_urls(session, article.id, [canonical, str(values.get("url") or ""), *urls])
-                _replace_claims(session, article.id, claims)
-                return Stored(article.id, article.story_id)
+                _add_urls(session, row.id, [canonical, article.url, *urls])
+                replace_claims(session, row.id, article.claims)
+                return Stored(row.id, row.story_id)
         except IntegrityError:
             raise DuplicateArticle(canonical, self.known([canonical])) from None
 
@@ -108,20 +102,15 @@ class ArticleRepo:
         with self.db.session() as session:
             _add_urls(session, article_id, urls)
 
-    def get(self, article_id: int) -> Article | None:
-        """One article."""
-        with self.db.session() as session:
-            return session.get(Article, article_id)
-
     def count(self) -> int:
         """How many articles are stored."""
         with self.db.session() as session:
             return int(session.scalar(select(func.count(Article.id))) or 0)
 
-    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatchRow]]:
+    def claims_of(self, article_ids: Iterable[int]) -> dict[int, list[ClaimMatch]]:
         """Claim matches of these articles, by article id."""
         ids = list(article_ids)
-        out: dict[int, list[ClaimMatchRow]] = {i: [] for i in ids}
+        out: dict[int, list[ClaimMatch]] = {i: [] for i in ids}
         with self.db.session() as session:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -131,7 +120,7 @@ class ArticleRepo:
                     .order_by(ClaimMatchRow.id)
                 )
                 for match in session.scalars(query):
-                    out[match.article_id].append(match)
+                    out[match.article_id].append(claim_match(match))
         return out
 
     def export_rows(self, since: datetime | None = None, batch: int = 500) -> Iterator[dict[str, Any]]:
@@ -228,27 +217,12 @@ def _touch_story(session: Session, story_id: int, when: datetime | None) -> None
         story.first_seen = min(story.first_seen, when)
 
 
-def _replace_claims(session: Session, article_id: int, claims: Iterable[ClaimMatch]) -> None:
-    session.execute(delete(ClaimMatchRow).where(ClaimMatchRow.article_id == article_id))
-    for claim in claims:
-        session.add(
-            ClaimMatchRow(
-                article_id=article_id,
-                seed=claim.seed,
-                claim_id=claim.claim_id,
-                stance=claim.stance,
-                score=float(claim.score),
-                evidence=claim.evidence,
-            )
-        )
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 def _export_record(
-    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatchRow]
+    article: Article, source_name: str | None, duplicate_url: str | None, claims: Sequence[ClaimMatch]
 ) -> dict[str, Any]:
     return {
         "url": article.url,

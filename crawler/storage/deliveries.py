@@ -291,12 +291,6 @@ class DeliveryRepo:
                 query = query.limit(limit)
             return session.scalars(query).all()
 
-    def for_chat(self, chat_pk: int) -> Sequence[Delivery]:
-        """A chat's deliveries, oldest first."""
-        with self.db.session() as session:
-            query = select(Delivery).where(Delivery.chat_pk == chat_pk).order_by(Delivery.id)
-            return session.scalars(query).all()
-
     def statuses_of(self, digest_key: str) -> dict[str, int]:
         """How the deliveries of one key (a broadcast) stand, by status."""
         with self.db.session() as session:

@@ -1,7 +1,7 @@
 """Queries the digest and the bot's reports read: articles of a window, the claims tracker, counts.
 
-Rows come back as the plain dataclasses of `crawler.judge.digest` (addresses as stored), so composing stays a
-pure function.
+Articles come back as the one model, `crawler.judge.types.StoredArticle` (addresses as stored), so composing
+stays a pure function.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.judge.digest import DigestArticle
-from crawler.judge.types import ClaimMatch, Stance
+from crawler.judge.types import ClaimMatch, StoredArticle
+from crawler.storage.columns import claim_match, stored_article
 from crawler.storage.models import Article, ClaimMatchRow
 from crawler.storage.store import Database
 
@@ -26,8 +25,9 @@ class DigestQueries:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def window(self, start: datetime | None, end: datetime) -> list[DigestArticle]:
-        """Every article fetched in [start, end); irrelevant ones without their text (only counted)."""
+    def window(self, start: datetime | None, end: datetime) -> list[StoredArticle]:
+        """Every article fetched in [start, end) with its claim matches; irrelevant ones only as their key
+        and fetch time (they are only counted)."""
         conditions = [Article.fetched_at < end]
         if start is not None:
             conditions.append(Article.fetched_at >= start)
@@ -39,11 +39,8 @@ class DigestQueries:
                 select(Article.id, Article.fetched_at).where(*conditions, Article.relevant.is_(False))
             ).all()
             claims = self._claims(session, [a.id for a in relevant])
-        out = [_digest_article(a, claims.get(a.id, ())) for a in relevant]
-        out.extend(
-            DigestArticle(key=i, url="", outlet="", title="", text="", fetched=f, relevant=False)
-            for i, f in others
-        )
+        out = [stored_article(a, with_embedding=False, claims=claims.get(a.id, ())) for a in relevant]
+        out.extend(StoredArticle(key=i, url="", fetched=f, relevant=False) for i, f in others)
         return out
 
     @staticmethod
@@ -52,12 +49,7 @@ class DigestQueries:
         for start in range(0, len(ids), 500):
             query = select(ClaimMatchRow).where(ClaimMatchRow.article_id.in_(ids[start : start + 500]))
             for row in session.scalars(query.order_by(ClaimMatchRow.id)):
-                stance: Stance = "mentions"
-                if row.stance in ("supports", "disputes"):
-                    stance = cast(Stance, row.stance)
-                out[row.article_id].append(
-                    ClaimMatch(row.claim_id, stance, row.score, row.evidence, row.seed)
-                )
+                out[row.article_id].append(claim_match(row))
         return out
 
     def supported_before(self, start: datetime | None) -> set[str]:
@@ -82,23 +74,3 @@ class DigestQueries:
             relevant = session.scalar(select(func.count(Article.id)).where(Article.relevant.is_(True))) or 0
             recent = session.scalar(select(func.count(Article.id)).where(Article.fetched_at >= since)) or 0
         return {"articles": int(total), "relevant": int(relevant), "recent": int(recent)}
-
-
-def _digest_article(article: Article, claims: Sequence[ClaimMatch]) -> DigestArticle:
-    return DigestArticle(
-        key=article.id,
-        url=article.url,
-        outlet=article.outlet,
-        title=article.title,
-        text=article.text,
-        fetched=article.fetched_at,
-        published=article.published_at,
-        lang=article.lang,
-        relevant=bool(article.relevant),
-        topics=tuple(str(t) for t in article.topics or ()),
-        duplicate_of=article.duplicate_of_id,
-        duplicate_kind=article.duplicate_kind,
-        story=article.story_id,
-        novelty=article.novelty,
-        claims=tuple(claims),
-    )

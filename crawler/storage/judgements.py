@@ -13,43 +13,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
 
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import StoredArticle
+from crawler.storage.columns import JUDGED_COLUMNS, article_columns, replace_claims, stored_article
 from crawler.storage.models import Article, OutletLine, Story
 from crawler.storage.store import Database
-
-
-@dataclass(frozen=True)
-class JudgedRow:
-    """A stored article as the judge needs it back (text only when asked for)."""
-
-    id: int
-    url: str
-    outlet: str
-    title: str
-    text: str
-    lang: str
-    published_at: datetime | None
-    fetched_at: datetime
-    relevant: bool
-    topics: tuple[str, ...]
-    minhash: bytes | None
-    content_hash: str
-    duplicate_of_id: int | None
-    story_id: int | None
-    embedding: bytes | None = None
-
-
-@dataclass(frozen=True)
-class StoryMember:
-    """A relevant stored article with embeddings, as the re-clustering of stories needs it."""
-
-    id: int
-    canonical_url: str
-    appeared: datetime
-    lang: str
-    title: str
-    embedding: bytes
-    story_id: int | None
 
 
 @dataclass(frozen=True)
@@ -90,7 +57,7 @@ class JudgementRepo:
         batch: int = 1000,
         also: Iterable[int] = (),
         since: datetime | None = None,
-    ) -> Iterator[JudgedRow]:
+    ) -> Iterator[StoredArticle]:
         """Stored articles with id > after_id, and those of `also` (ids below it), in id order; texts only
         of those since `text_since`; with `since`, only articles that appeared (or were fetched) since."""
         last = after_id
@@ -115,23 +82,7 @@ class JudgementRepo:
                 return
             for article, appeared in rows:
                 keep_text = text_since is None or (appeared is not None and _aware(appeared) >= text_since)
-                yield JudgedRow(
-                    id=article.id,
-                    url=article.url,
-                    outlet=article.outlet,
-                    title=article.title,
-                    text=article.text if keep_text else "",
-                    lang=article.lang,
-                    published_at=article.published_at,
-                    fetched_at=article.fetched_at,
-                    relevant=article.relevant,
-                    topics=tuple(article.topics or ()),
-                    minhash=article.minhash,
-                    content_hash=article.content_hash,
-                    duplicate_of_id=article.duplicate_of_id,
-                    story_id=article.story_id,
-                    embedding=article.embedding if keep_text else None,
-                )
+                yield stored_article(article, with_text=keep_text, with_embedding=keep_text)
             last = rows[-1][0].id
 
     def outlet_lines(self) -> Iterator[tuple[str, str, int]]:
@@ -158,29 +109,24 @@ class JudgementRepo:
                 )
                 session.execute(statement)
 
-    def apply(
-        self,
-        article_id: int,
-        values: dict[str, Any],
-        claims: Iterable[ClaimMatch],
-        new_story_title: str | None = None,
-    ) -> int | None:
-        """Replace one article's judgement (and start its new story), atomically; returns its story id."""
-        from crawler.storage.articles import _replace_claims
-
+    def apply(self, judged: StoredArticle, new_story_title: str | None = None) -> int | None:
+        """Replace a stored article's judgement (its judged columns and claim matches) with that of
+        `judged`, and start its new story, atomically; returns its story id."""
+        columns = article_columns(judged)
+        article_id = judged.key
         with self.db.session() as session:
             article = session.get(Article, article_id)
             if article is None:
                 return None
-            for key, value in values.items():
-                setattr(article, key, value)
+            for key in JUDGED_COLUMNS:
+                setattr(article, key, columns[key])
             if new_story_title is not None:
                 when = article.published_at or article.fetched_at
                 story = Story(title=new_story_title[:1000], first_seen=when, last_seen=when)
                 session.add(story)
                 session.flush()
                 article.story_id = story.id
-            _replace_claims(session, article_id, list(claims))
+            replace_claims(session, article_id, judged.claims)
             return article.story_id
 
     def replace_outlet_lines(self, rows: Iterable[tuple[str, str, int]]) -> None:
@@ -191,15 +137,17 @@ class JudgementRepo:
             for start in range(0, len(batch), 1000):
                 session.execute(insert_rows(OutletLine), batch[start : start + 1000])
 
-    def story_members(self, since: datetime) -> list[StoryMember]:
-        """Relevant articles with embeddings that appeared since a moment."""
+    def story_members(self, since: datetime) -> list[StoredArticle]:
+        """Relevant articles with embeddings that appeared since a moment (without their texts)."""
         when = func.coalesce(Article.published_at, Article.fetched_at)
         with self.db.session() as session:
             rows = session.execute(
                 select(
                     Article.id,
+                    Article.url,
                     Article.canonical_url,
-                    when,
+                    Article.fetched_at,
+                    Article.published_at,
                     Article.lang,
                     Article.title,
                     Article.embedding,
@@ -208,7 +156,20 @@ class JudgementRepo:
                 .where(Article.relevant.is_(True), Article.embedding.is_not(None), when >= since)
                 .order_by(Article.id)
             ).all()
-        return [StoryMember(r[0], r[1], _aware(r[2]), r[3], r[4], r[5] or b"", r[6]) for r in rows]
+        return [
+            StoredArticle(
+                key=key,
+                url=url,
+                canonical_url=canonical,
+                fetched=fetched,
+                published=published,
+                lang=lang,
+                title=title,
+                embedding=embedding or b"",
+                story=story,
+            )
+            for key, url, canonical, fetched, published, lang, title, embedding, story in rows
+        ]
 
     def assign_stories(self, stories: Iterable[StoryAssignment]) -> int:
         """Put articles in the given stories (new rows for those without one), atomically; returns how many

@@ -16,7 +16,7 @@ from bot.application import build_application
 from bot.ratelimit import FloodLimiter
 from crawler.config import Settings, load_settings
 from crawler.judge.text import content_hash
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import Store, Story
 from tests.bot.daemon_helpers import DaemonProcess
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -154,25 +154,26 @@ def add_article(
     text = (
         text if text is not None else f"{title}\n\nBody of article {n} about DeepSeek. It says more things."
     )
-    values = {
-        "url": url,
-        "canonical_url": url,
-        "outlet": outlet,
-        "title": title,
-        "text": text,
-        "lang": lang,
-        "published_at": published,
-        "fetched_at": fetched or datetime.now(UTC) - timedelta(hours=1),
-        "content_hash": content_hash(text + str(n)),
-        "relevance": 0.9 if relevant else 0.1,
-        "relevant": relevant,
-        "topics": list(topics),
-        "story_id": story,
-        "duplicate_of_id": duplicate_of,
-        "duplicate_kind": "near" if duplicate_of else None,
-        "novelty": novelty,
-    }
-    return store.articles.add(values, claims=claims).article_id
+    article = StoredArticle(
+        url=url,
+        canonical_url=url,
+        outlet=outlet,
+        title=title,
+        text=text,
+        lang=lang,
+        published=published,
+        fetched=fetched or datetime.now(UTC) - timedelta(hours=1),
+        content_hash=content_hash(text + str(n)),
+        relevance=0.9 if relevant else 0.1,
+        relevant=relevant,
+        topics=tuple(topics),
+        story=story,
+        duplicate_of=duplicate_of,
+        duplicate_kind="near" if duplicate_of else None,
+        novelty=novelty,
+        claims=tuple(claims),
+    )
+    return store.articles.add(article).article_id
 
 
 def subscribe_chat(

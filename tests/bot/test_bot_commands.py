@@ -11,6 +11,7 @@ from crawler.storage import Store
 from tests.bot.conftest import add_article, add_story, bot_settings, running_bot
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_html import utf16_len
+from tests.store_reads import deliveries_of
 
 USER = 42
 
@@ -114,7 +115,7 @@ def _delivered(store: Store, chat_id: int) -> int:
     chat = store.chats.get(chat_id)
     if chat is None:
         return 0
-    return sum(d.status == "sent" for d in store.deliveries.for_chat(chat.id))
+    return sum(d.status == "sent" for d in deliveries_of(store, chat.id))
 
 
 async def test_nothing_new_says_since_when(api: FakeTelegram, bot_store: Store, tmp_path: Path) -> None:

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 from crawler.config import PROJECT_ROOT
-from crawler.judge.types import ClaimMatch, Stance
+from crawler.judge.types import ClaimMatch, Stance, StoredArticle
 from crawler.storage import Store
 
 ARTICLE = (
@@ -128,20 +129,19 @@ def test_seeds_list_and_show(tmp_path: Path, config: Path) -> None:
     assert code == 2 and "no seed 'nope'" in output
 
 
-def _article(store: Store, number: int, stance: Stance, evidence: str, **values: object) -> int:
-    row: dict[str, object] = {
-        "url": f"https://news.example/{number}",
-        "canonical_url": f"https://news.example/{number}",
-        "title": f"Story {number}",
-        "text": "text",
-        "lang": "en",
-        "content_hash": f"hash{number}",
-        "relevant": True,
-        "published_at": datetime(2025, 1, 20 + number, tzinfo=UTC),
-    }
-    row.update(values)
-    claim = ClaimMatch("under-6m-cost", stance, 0.9, evidence, "deepseek-stargate")
-    return store.articles.add(row, claims=[claim]).article_id
+def _article(store: Store, number: int, stance: Stance, evidence: str, **values: Any) -> int:
+    row = StoredArticle(
+        url=f"https://news.example/{number}",
+        canonical_url=f"https://news.example/{number}",
+        title=f"Story {number}",
+        text="text",
+        lang="en",
+        content_hash=f"hash{number}",
+        published=datetime(2025, 1, 20 + number, tzinfo=UTC),
+        claims=(ClaimMatch("under-6m-cost", stance, 0.9, evidence, "deepseek-stargate"),),
+        **{"relevant": True, **values},
+    )
+    return store.articles.add(row).article_id
 
 
 def test_claims_tracker_counts_stances_once_per_copy_and_shows_the_latest_dispute(
@@ -149,7 +149,7 @@ def test_claims_tracker_counts_stances_once_per_copy_and_shows_the_latest_disput
 ) -> None:
     with Store(sqlite_url) as store:
         first = _article(store, 1, "supports", "It cost $5.6m.")
-        _article(store, 6, "supports", "It cost $5.6m.", duplicate_of_id=first)
+        _article(store, 6, "supports", "It cost $5.6m.", duplicate_of=first)
         _article(store, 2, "disputes", "Old doubt.")
         _article(store, 3, "disputes", "The figure excludes research.")
         _article(store, 4, "disputes", "Off topic.", relevant=False)

@@ -8,9 +8,10 @@ from typing import Any
 from bot.daemon import housekeeping
 from crawler.config import load_settings
 from crawler.judge.text import content_hash
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import Store
 from tests.bot.conftest import subscribe_chat
+from tests.store_reads import article_row, deliveries_of
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=120)
@@ -18,19 +19,19 @@ OLD = NOW - timedelta(days=120)
 
 def article(store: Store, name: str, fetched: datetime, **values: Any) -> int:
     url = f"https://news.example/{name}"
-    row = {
-        "url": url,
-        "canonical_url": url,
-        "title": name,
-        "text": f"{name} text about DeepSeek",
-        "fetched_at": fetched,
-        "content_hash": content_hash(name),
-        "relevant": True,
+    row = StoredArticle(
+        url=url,
+        canonical_url=url,
+        title=name,
+        text=f"{name} text about DeepSeek",
+        fetched=fetched,
+        content_hash=content_hash(name),
+        relevant=True,
+        claims=(ClaimMatch("cost", "disputes", 0.9, f"{name} says"),),
         **values,
-    }
-    claims = [ClaimMatch("cost", "disputes", 0.9, f"{name} says")]
-    story = name if values.get("story_id") is None else None
-    return store.articles.add(row, urls=[f"{url}?amp=1"], claims=claims, new_story_title=story).article_id
+    )
+    story = name if row.story is None else None
+    return store.articles.add(row, urls=[f"{url}?amp=1"], new_story_title=story).article_id
 
 
 def test_retention_deletes_old_articles_but_keeps_originals_of_newer_copies(db_url: str) -> None:
@@ -38,8 +39,8 @@ def test_retention_deletes_old_articles_but_keeps_originals_of_newer_copies(db_u
     with Store(db_url) as store:
         lonely = article(store, "old-and-alone", OLD)
         original = article(store, "old-original", OLD)
-        copy_of_copy = article(store, "old-copy", OLD, duplicate_of_id=original)
-        fresh_copy = article(store, "fresh-copy", NOW, duplicate_of_id=copy_of_copy)
+        copy_of_copy = article(store, "old-copy", OLD, duplicate_of=original)
+        fresh_copy = article(store, "fresh-copy", NOW, duplicate_of=copy_of_copy)
         fresh = article(store, "fresh", NOW)
         pk = subscribe_chat(store, 77)
         old_delivery, _ = store.deliveries.begin(pk, "daily:old", ["sent long ago"])
@@ -60,15 +61,15 @@ def test_retention_deletes_old_articles_but_keeps_originals_of_newer_copies(db_u
 
         done = housekeeping(settings, store, NOW)
 
-        assert done["articles"] == 1 and store.articles.get(lonely) is None
+        assert done["articles"] == 1 and article_row(store, lonely) is None
         for kept in (original, copy_of_copy, fresh_copy, fresh):
-            assert store.articles.get(kept) is not None
-        kept_copy = store.articles.get(fresh_copy)
+            assert article_row(store, kept) is not None
+        kept_copy = article_row(store, fresh_copy)
         assert kept_copy is not None and kept_copy.duplicate_of_id == copy_of_copy
         assert store.articles.known(["https://news.example/old-and-alone?amp=1"]) is None
         assert {k for k, v in store.articles.claims_of([lonely, original]).items() if v} == {original}
         assert done["deliveries"] == 1
-        assert [d.id for d in store.deliveries.for_chat(pk)] == [pending.id]  # pending is never deleted
+        assert [d.id for d in deliveries_of(store, pk)] == [pending.id]  # pending is never deleted
         assert done["runs"] == 1 and store.runs.get(run) is None and store.runs.errors(run) == []
         with store.db.session() as session:
             from crawler.storage import Story

@@ -20,6 +20,7 @@ import pytest
 from crawler.storage import Delivery, Store
 from tests.bot.conftest import add_article, subscribe_chat
 from tests.bot.daemon_helpers import DaemonProcess, GatedTelegram, daemon_env, wait_until
+from tests.store_reads import deliveries_of
 
 pytestmark = [pytest.mark.slow]
 
@@ -103,7 +104,7 @@ async def test_sigkill_and_sigterm_mid_fan_out_then_every_digest_exactly_once(
     for chat_id in CHATS:
         chat = store.chats.get(chat_id)
         assert chat is not None
-        [delivery] = store.deliveries.for_chat(chat.id)
+        [delivery] = deliveries_of(store, chat.id)
         sent = api.sent(chat_id)
         assert len(delivery.parts) == 1 and len(sent) == 1, f"chat {chat_id} got {len(sent)} messages"
         assert "DeepSeek R1 tops the app store" in sent[0].text

@@ -12,6 +12,7 @@ from bot.digest_time import daily_key, next_due
 from crawler.storage import Store
 from tests.bot.conftest import add_article, bot_settings, idle_bot, subscribe_chat
 from tests.fakes.telegram_api import FakeTelegram
+from tests.store_reads import deliveries_of
 
 NEW_YORK, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
 
@@ -75,7 +76,7 @@ async def test_a_digest_missed_while_down_goes_out_once_within_grace(
     assert len(api.sent(501)) == 1 and "DeepSeek overnight news" in api.sent(501)[0].text
     chat = bot_store.chats.get(501)
     assert chat is not None and chat.next_due_at == due + timedelta(days=1)
-    [delivery] = bot_store.deliveries.for_chat(chat.id)
+    [delivery] = deliveries_of(bot_store, chat.id)
     assert delivery.digest_key == "daily:2025-01-28"
 
 

@@ -14,6 +14,7 @@ from bot.ratelimit import FloodLimiter
 from crawler.storage import Store
 from tests.bot.conftest import FakeClock, add_article, bot_settings, idle_bot, subscribe_chat
 from tests.fakes.telegram_api import FakeTelegram, Limits, bad_entities, retry_after
+from tests.store_reads import deliveries_of
 
 USERS = (101, 102, 103)
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warning
 def _parts(store: Store, chat_id: int) -> list[tuple[str, int, int]]:
     chat = store.chats.get(chat_id)
     assert chat is not None
-    return [(d.status, d.parts_sent, len(d.parts)) for d in store.deliveries.for_chat(chat.id)]
+    return [(d.status, d.parts_sent, len(d.parts)) for d in deliveries_of(store, chat.id)]
 
 
 async def test_each_due_chat_gets_its_digest_once(
@@ -84,7 +85,7 @@ async def test_a_429_longer_than_the_cap_defers_that_chat_only(
     assert api.sent(101) == [] and len(api.sent(102)) == 1
     chat = bot_store.chats.get(101)
     assert chat is not None
-    [deferred] = bot_store.deliveries.for_chat(chat.id)
+    [deferred] = deliveries_of(bot_store, chat.id)
     assert deferred.status == "pending" and deferred.claimed_by is None
     assert deferred.not_before is not None and deferred.not_before > datetime.now(UTC) + timedelta(hours=1.9)
 
@@ -134,7 +135,7 @@ async def test_a_blocked_bot_deactivates_the_chat(
     chat = bot_store.chats.get(101)
     assert chat is not None and not chat.active
     assert chat.inactive_reason == "Forbidden: bot was blocked by the user"
-    assert bot_store.deliveries.for_chat(chat.id)[0].status == "failed"
+    assert deliveries_of(bot_store, chat.id)[0].status == "failed"
     assert [c.chat_id for c in bot_store.chats.subscribers()] == [102]
 
 
@@ -289,7 +290,7 @@ async def test_an_admin_notice_is_a_recorded_delivery_told_once(
     assert [m.text for m in api.sent(ADMIN)] == ["⚠️ Source failing"]
     chat = bot_store.chats.get(ADMIN)
     assert chat is not None and not chat.subscribed
-    [notice] = bot_store.deliveries.for_chat(chat.id)
+    [notice] = deliveries_of(bot_store, chat.id)
     assert notice.digest_key == "notice:2026120620:abc" and notice.message_ids == [
         api.sent(ADMIN)[0].message_id
     ]

@@ -15,6 +15,7 @@ from bot.application import deliverer_of
 from crawler.storage import Store
 from tests.bot.conftest import ADMIN, add_article, bot_settings, idle_bot, running_bot, subscribe_chat
 from tests.fakes.telegram_api import FakeTelegram
+from tests.store_reads import deliveries_of
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 LATER = datetime.now(UTC) + timedelta(days=1)
@@ -81,7 +82,7 @@ async def test_digest_and_broadcast_while_dispatch_passes_run(
     digest = [m.raw for m in forum if m.thread_id == ASKED_FROM]
     chat = race_store.chats.get(FORUM)
     assert chat is not None
-    [asked] = [d for d in race_store.deliveries.for_chat(chat.id) if d.digest_key.startswith("now:")]
+    [asked] = [d for d in deliveries_of(race_store, chat.id) if d.digest_key.startswith("now:")]
     assert len(asked.parts) == 3 and asked.status == "sent" and asked.target_thread_id == ASKED_FROM
     assert digest == asked.parts  # every part once, in order, in topic 77 only
     report = api.sent(ADMIN)[-1].text
@@ -111,7 +112,7 @@ async def test_two_senders_over_one_database(api: FakeTelegram, race_store: Stor
     for chat_id in chats:
         chat = race_store.chats.get(chat_id)
         assert chat is not None
-        [delivery] = race_store.deliveries.for_chat(chat.id)
+        [delivery] = deliveries_of(race_store, chat.id)
         assert delivery.status == "sent" and len(delivery.parts) == 3
         assert [m.raw for m in api.sent(chat_id)] == delivery.parts, f"chat {chat_id}"
     assert len(api.messages) == 3 * len(chats)

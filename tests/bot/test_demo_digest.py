@@ -23,6 +23,7 @@ from tests.bot.conftest import bot_settings, running_bot
 from tests.bot.test_bot_commands import say
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_html import utf16_len
+from tests.store_reads import deliveries_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
@@ -109,4 +110,4 @@ async def test_the_demo_digest_through_the_bot_in_both_languages(api: FakeTelegr
 
 def _finished(store: Store, chat_id: int) -> bool:
     chat = store.chats.get(chat_id)
-    return chat is not None and any(d.status == "sent" for d in store.deliveries.for_chat(chat.id))
+    return chat is not None and any(d.status == "sent" for d in deliveries_of(store, chat.id))

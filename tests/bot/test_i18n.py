@@ -13,8 +13,8 @@ from bot.i18n import TEMPLATES, fill, phrase, t
 from bot.render import render_digest, render_text
 from bot.status import LABELS
 from bot.timeline import build_timeline
-from crawler.judge.digest import ClaimWording, DigestArticle, compose_digest
-from crawler.judge.types import ClaimMatch
+from crawler.judge.digest import ClaimWording, compose_digest
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage.claims import ClaimDay, ClaimTally
 
 NUMBERS = {
@@ -100,9 +100,9 @@ WORDING = {
 }
 
 
-def _article(key: int, stances: list[tuple[str, str]]) -> DigestArticle:
+def _article(key: int, stances: list[tuple[str, str]]) -> StoredArticle:
     matches = tuple(ClaimMatch(claim, stance, 0.9, f"Evidence {key}.", "seed") for claim, stance in stances)  # type: ignore[arg-type]
-    return DigestArticle(
+    return StoredArticle(
         key=key, url=f"https://example.com/{key}", outlet=f"Outlet {key}", title=f"Story {key}",
         text=f"Story {key} opens with a sentence long enough to be the snippet of the entry here.",
         fetched=END - timedelta(hours=key), published=END - timedelta(hours=key), claims=matches,

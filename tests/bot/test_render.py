@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.render import render_digest, render_page, render_text
-from crawler.judge.digest import ClaimWording, DigestArticle, compose_digest
-from crawler.judge.types import ClaimMatch
+from crawler.judge.digest import ClaimWording, compose_digest
+from crawler.judge.types import ClaimMatch, StoredArticle
 from tests.fakes.telegram_html import ENTITY_TYPES, parse_html, utf16_len
 
 END = datetime(2025, 1, 28, 8, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ NASTY = 'R1 <script>alert("x")</script> & <b>bold</b> &amp; "quotes" \'single\' 
 
 def digest_of(n: int, title: str = "Story", text: str = "", **kw: object):  # type: ignore[no-untyped-def]
     articles = [
-        DigestArticle(
+        StoredArticle(
             key=i,
             url=f"https://example.com/{i}?a=1&b=<2>",
             outlet=f"Outlet <{i}> & Co",
@@ -113,7 +113,7 @@ def test_evidence_quoted_by_script_and_full_novelty_not_shown() -> None:
     assert quote("“They used 50,000 GPUs.”") == "“They used 50,000 GPUs.”"
     fresh = compose_digest(
         [
-            DigestArticle(
+            StoredArticle(
                 key=1,
                 url="u",
                 outlet="O",

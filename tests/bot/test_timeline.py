@@ -12,7 +12,7 @@ from bot.render import render_page, render_timeline_page
 from bot.timeline import bucketed, build_timeline, claim_sparkline, sparkline
 from bot.timeline_svg import BAR_DOWN, BAR_UP, COLOURS, day_label, timeline_svg
 from crawler.judge.digest import ClaimWording, compose_digest
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import Store
 from crawler.storage.claims import ClaimDay, CoverageDay
 
@@ -79,11 +79,11 @@ def test_claims_reply_and_storage_per_day(tmp_path: Path) -> None:
              ("en", "disputes", False, None)], start=1,
         ):  # fmt: skip
             store.articles.add(
-                {"url": f"https://n.example/{number}", "canonical_url": f"https://n.example/{number}",
-                 "title": f"t{number}", "text": "x", "lang": lang, "content_hash": f"h{number}",
-                 "relevant": relevant, "duplicate_of_id": copy_of,
-                 "published_at": datetime(2025, 1, 20 + number, 23, tzinfo=UTC)},
-                claims=[ClaimMatch("cost", stance, 0.9, "e", "s")],
+                StoredArticle(url=f"https://n.example/{number}", canonical_url=f"https://n.example/{number}",
+                 title=f"t{number}", text="x", lang=lang, content_hash=f"h{number}",
+                 relevant=relevant, duplicate_of=copy_of,
+                 published=datetime(2025, 1, 20 + number, 23, tzinfo=UTC),
+                 claims=(ClaimMatch("cost", stance, 0.9, "e", "s"),))
             )  # fmt: skip
         per_day, cover = store.claims.per_day(), store.claims.coverage_per_day()
         tallies = store.claims.tracker()

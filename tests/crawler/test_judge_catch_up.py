@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.config import load_settings
 from crawler.judge.text import content_hash
-from crawler.judge.types import Doc
+from crawler.judge.types import StoredArticle
 from crawler.judge_service import JudgeService
 from crawler.storage import Store
+from crawler.storage.columns import article_columns
 from crawler.storage.models import Article
 
 pytestmark = pytest.mark.postgres
@@ -23,26 +24,26 @@ TEXT = {
 }
 
 
-def values(service: JudgeService, name: str) -> dict[str, Any]:
+def values(service: JudgeService, name: str) -> StoredArticle:
     """An article as a crawl in another process stores it: with its text's signature."""
-    return {
-        "minhash": service.judge.assess(copy_of(name)).signature,
-        "url": f"https://wire.test/{name}",
-        "canonical_url": f"https://wire.test/{name}",
-        "outlet": "wire.test",
-        "title": f"Report {name}",
-        "text": TEXT[name],
-        "content_hash": content_hash(TEXT[name]),
-        "lang": "en",
-        "relevant": True,
-        "topics": ["deepseek"],
-        "published_at": datetime(2025, 1, 27, 10, tzinfo=UTC),
-        "fetched_at": datetime(2025, 1, 27, 11, tzinfo=UTC),
-    }
+    return StoredArticle(
+        signature=service.judge.assess(copy_of(name)).signature,
+        url=f"https://wire.test/{name}",
+        canonical_url=f"https://wire.test/{name}",
+        outlet="wire.test",
+        title=f"Report {name}",
+        text=TEXT[name],
+        content_hash=content_hash(TEXT[name]),
+        lang="en",
+        relevant=True,
+        topics=("deepseek",),
+        published=datetime(2025, 1, 27, 10, tzinfo=UTC),
+        fetched=datetime(2025, 1, 27, 11, tzinfo=UTC),
+    )
 
 
-def copy_of(name: str) -> Doc:
-    return Doc(
+def copy_of(name: str) -> StoredArticle:
+    return StoredArticle(
         key=0,
         url=f"https://elsewhere.test/{name}",
         outlet="elsewhere.test",
@@ -59,7 +60,7 @@ def test_an_article_committed_after_a_later_id_is_still_seen(pg_url: str, tmp_pa
         service = JudgeService(settings)
         try:
             with slow_writer.db.session() as session:
-                slow = Article(**values(service, "slow"))
+                slow = Article(**article_columns(values(service, "slow")))
                 session.add(slow)
                 session.flush()  # the id is taken now; the commit comes later
                 fast_id = fast_writer.articles.add(values(service, "fast")).article_id
@@ -81,8 +82,11 @@ def test_the_judge_starts_from_the_recent_articles_only(pg_url: str, tmp_path: P
     with Store(pg_url) as store:
         first = JudgeService(settings)
         try:
-            old = {**values(first, "slow"), "published_at": datetime(2024, 6, 1, tzinfo=UTC)}
-            old["fetched_at"] = old["published_at"]
+            old = replace(
+                values(first, "slow"),
+                published=datetime(2024, 6, 1, tzinfo=UTC),
+                fetched=datetime(2024, 6, 1, tzinfo=UTC),
+            )
             store.articles.add(old)
             store.articles.add(values(first, "fast"))
         finally:

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.config import Settings
 from crawler.failures import AlreadyStored
+from crawler.judge.types import StoredArticle
 from crawler.middlewares import BackoffRetryMiddleware, CanonicalFingerprinter, KnownArticleMiddleware
 from crawler.settings import scrapy_settings
 from crawler.spiders.feed import FeedSpider
@@ -56,13 +57,13 @@ def test_retries_back_off_exponentially_and_honour_retry_after(settings: Setting
 def test_links_to_stored_articles_are_not_fetched(settings: Settings) -> None:
     with Store(settings.database) as store:
         store.articles.add(
-            {
-                "url": "https://x.test/a",
-                "canonical_url": "https://x.test/a",
-                "title": "t",
-                "text": "b",
-                "content_hash": "h",
-            }
+            StoredArticle(
+                url="https://x.test/a",
+                canonical_url="https://x.test/a",
+                title="t",
+                text="b",
+                content_hash="h",
+            )
         )
     middleware = KnownArticleMiddleware(settings.database)
     middleware.spider_opened()

@@ -77,7 +77,7 @@ def test_articles_are_stored_once_in_arrival_order_off_the_event_loop(settings: 
     assert [item.article_id for item in stored] == [1, 2, 3, 4, 5]
     with Store(settings.database) as store:
         assert store.articles.count() == 5
-    assert JudgeThread._shared is None  # the thread ends with the last spider
+    assert JudgeThread.shared() is None  # the thread ends with the last spider
 
 
 def test_a_copy_judged_before_its_original_was_stored_is_still_marked_a_copy(settings: Settings) -> None:
@@ -92,4 +92,4 @@ def test_a_copy_judged_before_its_original_was_stored_is_still_marked_a_copy(set
 @pytest.fixture(autouse=True)
 def _no_thread_left() -> Any:
     yield
-    assert JudgeThread._shared is None
+    assert JudgeThread.shared() is None

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from crawler.judge.types import ClaimMatch
+from crawler.judge.types import ClaimMatch, StoredArticle
 from crawler.storage import DuplicateArticle, StorageError, Store
 
 
-def article(canonical: str = "https://x.test/a", **extra: Any) -> dict[str, Any]:
+def article(canonical: str = "https://x.test/a", **extra: Any) -> StoredArticle:
     values: dict[str, Any] = {
         "url": canonical + "?utm_source=rss",
         "canonical_url": canonical,
@@ -20,11 +20,11 @@ def article(canonical: str = "https://x.test/a", **extra: Any) -> dict[str, Any]
         "content_hash": "h",
         "lang": "en",
         "relevant": True,
-        "topics": ["deepseek"],
-        "published_at": datetime(2025, 1, 20, 14, tzinfo=UTC),
+        "topics": ("deepseek",),
+        "published": datetime(2025, 1, 20, 14, tzinfo=UTC),
     }
     values.update(extra)
-    return values
+    return StoredArticle(**values)
 
 
 def test_schema_is_created_and_reopening_is_a_no_op(db_url: str) -> None:
@@ -51,7 +51,7 @@ def test_a_failed_write_leaves_no_half_article(db_url: str) -> None:
         store.articles.add(article("https://x.test/first"))
         bad_claims = [ClaimMatch("c1", "supports", 0.9, "e"), ClaimMatch("c2", "supports", "high", "e")]  # type: ignore[arg-type]
         with pytest.raises(ValueError):
-            store.articles.add(article("https://x.test/second"), claims=bad_claims)
+            store.articles.add(article("https://x.test/second", claims=tuple(bad_claims)))
         assert store.articles.count() == 1
         assert store.articles.known(["https://x.test/second"]) is None
 
@@ -59,17 +59,18 @@ def test_a_failed_write_leaves_no_half_article(db_url: str) -> None:
 def test_new_story_claims_and_export_round_trip(db_url: str) -> None:
     with Store(db_url) as store:
         first = store.articles.add(
-            article(),
-            claims=[ClaimMatch("r1-release-jan20", "supports", 0.92, "R1 was released on 20 January.")],
+            article(
+                claims=(ClaimMatch("r1-release-jan20", "supports", 0.92, "R1 was released on 20 January."),)
+            ),
             new_story_title="R1 released",
         )
         assert first.story_id is not None
         copy = store.articles.add(
             article(
                 "https://y.test/copy",
-                duplicate_of_id=first.article_id,
+                duplicate_of=first.article_id,
                 duplicate_kind="exact",
-                story_id=first.story_id,
+                story=first.story_id,
             )
         )
         assert copy.story_id == first.story_id

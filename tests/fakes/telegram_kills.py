@@ -24,6 +24,7 @@ from crawler.storage import Delivery, Store
 from tests.bot.conftest import add_article, subscribe_chat
 from tests.bot.daemon_helpers import DaemonProcess, daemon_env, wait_until
 from tests.fakes.telegram_api import FakeTelegram
+from tests.store_reads import deliveries_of
 
 
 @dataclass
@@ -141,7 +142,7 @@ def analyse(api: FakeTelegram, store: Store, chat_ids: list[int], points: list[K
     for chat_id in chat_ids:
         chat = store.chats.get(chat_id)
         assert chat is not None
-        deliveries = store.deliveries.for_chat(chat.id)
+        deliveries = deliveries_of(store, chat.id)
         if len(deliveries) != 1 or deliveries[0].status != "sent":
             outcome.problems.append(f"chat {chat_id}: deliveries {[d.status for d in deliveries]}")
             continue

@@ -1,4 +1,4 @@
-"""Short articles written for the judging tests (ours, not copied from any outlet), and a Doc builder.
+"""Short articles written for the judging tests (ours, not copied from any outlet), and a StoredArticle builder.
 
 One paragraph a line, as extraction gives them, hence the long lines.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.judge.types import Doc
+from crawler.judge.types import StoredArticle
 
 T0 = datetime(2025, 1, 28, 9, 0, tzinfo=UTC)
 
@@ -105,10 +105,10 @@ def doc(
     hours: float = 0.0,
     relevant: bool = True,
     url: str = "",
-) -> Doc:
+) -> StoredArticle:
     """An article at `hours` after T0."""
     when = T0 + timedelta(hours=hours)
-    return Doc(
+    return StoredArticle(
         key=key,
         url=url or f"https://{outlet.replace(' ', '-').lower()}.example/{key}",
         outlet=outlet,

@@ -11,7 +11,7 @@ import pytest
 from crawler.config import JudgeSettings
 from crawler.judge.core import Judge
 from crawler.judge.dedup import line_hash
-from crawler.judge.types import ClaimMatch, Doc, Judgement
+from crawler.judge.types import ClaimMatch, Judgement, StoredArticle
 from tests.judge.samples import (
     ITALY,
     ITALY_NEWS,
@@ -64,7 +64,9 @@ class Claims:
         return "R1" in sentence
 
 
-def run(judge: Judge, docs: list[Doc], first_story: int = 100) -> list[tuple[Judgement, int | None]]:
+def run(
+    judge: Judge, docs: list[StoredArticle], first_story: int = 100
+) -> list[tuple[Judgement, int | None]]:
     """Assess and index in order, as the pipeline does; returns each judgement and its stored story."""
     out = []
     for number, item in enumerate(docs):

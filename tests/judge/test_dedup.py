@@ -13,7 +13,7 @@ from crawler.judge.core import Judge
 from crawler.judge.dedup import NearDuplicateIndex, OutletLines, line_hash
 from crawler.judge.lsh import BandIndex
 from crawler.judge.minhash import Signature, SignatureError, signature
-from crawler.judge.types import Doc, Judgement
+from crawler.judge.types import Judgement, StoredArticle
 from tests.judge.samples import (
     FOOTER,
     ITALY,
@@ -30,7 +30,9 @@ from tests.judge.samples import (
 )
 
 
-def judge_in_order(docs: list[Doc], settings: JudgeSettings | None = None) -> tuple[Judge, list[Judgement]]:
+def judge_in_order(
+    docs: list[StoredArticle], settings: JudgeSettings | None = None
+) -> tuple[Judge, list[Judgement]]:
     """Assess and index each article in turn, as the pipeline does; new stories get ids from 1000."""
     judge = Judge(settings or JudgeSettings())
     out = []
@@ -119,7 +121,7 @@ MOST_READ = "\n".join(
 )
 
 
-def _outlet_page(key: int, body: str, title: str) -> Doc:
+def _outlet_page(key: int, body: str, title: str) -> StoredArticle:
     return doc(key, body + "\n" + FOOTER, title, outlet="Daily Byte")
 
 

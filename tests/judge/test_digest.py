@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.judge.digest import ChatFilter, ClaimWording, DigestArticle, compose_digest, contains_word
-from crawler.judge.types import ClaimMatch
+from crawler.judge.digest import ChatFilter, ClaimWording, compose_digest, contains_word
+from crawler.judge.types import ClaimMatch, StoredArticle
 
 END = datetime(2025, 1, 28, 8, 0, tzinfo=UTC)
 START = END - timedelta(days=1)
 
 
-def art(key: int, **kw: object) -> DigestArticle:
+def art(key: int, **kw: object) -> StoredArticle:
     values: dict[str, object] = {
         "key": key,
         "url": f"https://outlet{key}.example/a",
@@ -22,7 +22,7 @@ def art(key: int, **kw: object) -> DigestArticle:
         "topics": ("deepseek",),
     }
     values.update(kw)
-    return DigestArticle(**values)  # type: ignore[arg-type]
+    return StoredArticle(**values)  # type: ignore[arg-type]
 
 
 def test_copies_become_one_entry_led_by_the_most_complete_copy() -> None:

@@ -7,7 +7,7 @@ import pytest
 from crawler.config import JudgeSettings
 from crawler.judge.core import Judge
 from crawler.judge.embedding import Encoder, load_encoder
-from crawler.judge.types import Doc, Judgement
+from crawler.judge.types import Judgement, StoredArticle
 from tests.judge.samples import (
     ITALY_NEWS,
     ITALY_NEWS_TITLE,
@@ -30,7 +30,7 @@ def use() -> Encoder:
     return encoder
 
 
-def second_of(first: Doc, second: Doc, backend: str, encoder: Encoder) -> Judgement:
+def second_of(first: StoredArticle, second: StoredArticle, backend: str, encoder: Encoder) -> Judgement:
     """The judgement of `second` after `first` was judged and stored in story 1000."""
     judge = Judge(JudgeSettings(embedding_backend=backend), encoder=encoder)  # type: ignore[arg-type]
     judge.index(first, judge.assess(first), 1000)

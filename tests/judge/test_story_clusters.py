@@ -16,7 +16,7 @@ import pytest
 
 from crawler.config import Settings
 from crawler.judge.core import Judge
-from crawler.judge.embedding import ArticleVectors, embed_article, load_encoder
+from crawler.judge.embedding import embed_article, load_encoder
 from crawler.judge.story_clusters import (
     StoryItem,
     average_linkage,
@@ -25,8 +25,8 @@ from crawler.judge.story_clusters import (
     keep_story_ids,
 )
 from crawler.judge.text import split_sentences
-from crawler.judge.types import Doc
-from crawler.judge_service import judgement_values, new_story_title, restory
+from crawler.judge.types import StoredArticle
+from crawler.judge_service import new_story_title, restory
 from crawler.storage import Store
 from tests.judge.samples import (
     ITALY,
@@ -61,51 +61,39 @@ ARTICLES = [
 
 
 @pytest.fixture(scope="module")
-def embedded() -> list[Doc]:
+def embedded() -> list[StoredArticle]:
     """The articles with their embeddings, stored and read back as a crawl stores them."""
     encoder = load_encoder("use-multilingual")
     assert encoder is not None
     out = []
     for article in ARTICLES:
         vectors = embed_article(encoder, article.title, split_sentences(article.text)[:4])
-        out.append(replace(article, vectors=ArticleVectors.from_bytes(vectors.to_bytes())))
+        out.append(replace(article, embedding=vectors.to_bytes()))
     return out
 
 
-def crawl_in_order(docs: list[Doc], settings: Settings, path: Path) -> frozenset[frozenset[str]]:
+def crawl_in_order(docs: list[StoredArticle], settings: Settings, path: Path) -> frozenset[frozenset[str]]:
     """Judge and store the articles in this order, re-cluster, and read the stories back (by URL)."""
     store = Store(f"sqlite:///{path}")
     judge = Judge(settings.judge)
     try:
         for article in docs:
             judgement = judge.assess(article)
-            values = {
-                "url": article.url,
-                "canonical_url": article.url,
-                "outlet": article.outlet,
-                "title": article.title,
-                "text": article.text,
-                "lang": article.lang,
-                "published_at": article.published,
-                "fetched_at": article.fetched,
-                "relevant": True,
-                "topics": ["deepseek"],
-                **judgement_values(judgement),
-            }
-            stored = store.articles.add(values, new_story_title=new_story_title(article, judgement))
+            judged = replace(article.with_judgement(judgement), relevant=True, topics=("deepseek",))
+            stored = store.articles.add(judged, new_story_title=new_story_title(article, judgement))
             judge.index(replace(article, key=stored.article_id), judgement, stored.story_id)
         restory(settings, store)
         stories: dict[int, set[str]] = {}
         for row in store.judging.judged(0):
-            assert row.story_id is not None
-            stories.setdefault(row.story_id, set()).add(row.url)
+            assert row.story is not None
+            stories.setdefault(row.story, set()).add(row.url)
         return frozenset(frozenset(urls) for urls in stories.values())
     finally:
         store.close()
 
 
 def test_any_arrival_order_gives_the_same_stories(
-    embedded: list[Doc], settings: Settings, tmp_path: Path
+    embedded: list[StoredArticle], settings: Settings, tmp_path: Path
 ) -> None:
     runs = []
     for seed in range(5):
@@ -158,7 +146,7 @@ def test_a_late_follow_up_joins_its_story_only_when_clearly_about_the_same_thing
     assert average_linkage(looser, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1], [2]]
 
 
-def _items(docs: list[Doc], days_after: dict[str, float]) -> list[StoryItem]:
+def _items(docs: list[StoredArticle], days_after: dict[str, float]) -> list[StoryItem]:
     """The articles as clustered, each moved the given number of days later (by title)."""
     out = []
     for d in docs:
@@ -168,7 +156,7 @@ def _items(docs: list[Doc], days_after: dict[str, float]) -> list[StoryItem]:
     return out
 
 
-def test_follow_ups_weeks_later_join_their_story_when_clearly_about_it(embedded: list[Doc]) -> None:
+def test_follow_ups_weeks_later_join_their_story_when_clearly_about_it(embedded: list[StoredArticle]) -> None:
     korea = [d for d in embedded if d.title in (KOREA_TITLE, KOREA_ZH_TITLE, KOREA_ZH2_TITLE)]
     window = timedelta(days=4)
     assert len(cluster_stories(_items(korea, {}), 0.45, window)) == 1
