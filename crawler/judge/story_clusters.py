@@ -8,10 +8,10 @@ two most similar clusters while their mean pairwise similarity reaches the thres
 first pair in the sorted order. Two clusters can merge only when some member of one appeared within the
 story window of some member of the other: a story takes in its follow-ups, day after day, as streaming
 does. A follow-up that comes later still (within `FOLLOW_UP_WINDOWS` story windows of its story) joins it
-only when it is clearly about the same thing: its mean similarity must reach the threshold plus
-`FOLLOW_UP_MARGIN`. So a site's opening and the reports on it two weeks later can be one story in the
-digest, while a new event on a familiar subject stays a story of its own. (A pass covers only the period it
-is given: a late follow-up stored before its story is joined to it only if a pass covers both.)
+only when it is clearly about the same thing: its mean similarity must exceed the threshold by
+`FOLLOW_UP_MARGIN` of the way from there to 1. So a site's opening and the reports on it two weeks later
+can be one story in the digest, while a new event on a familiar subject stays a story of its own. (A pass
+covers only the period it is given: `crawler.judge_service` gives it every story its articles may join.)
 
 Similarity is the cosine of the articles' title-and-lead embeddings (`crawler.judge.embedding`), which
 compares articles in any language; without embeddings (backend ``none``) stories stay as streamed.
@@ -30,13 +30,16 @@ import numpy.typing as npt
 Similarity = npt.NDArray[np.float64]
 
 FOLLOW_UP_WINDOWS = 5  # how many story windows after its story a late follow-up may still join it
-FOLLOW_UP_MARGIN = 0.15  # how much closer than the story threshold a late follow-up must be: 0.45 -> 0.60,
-# above 0.55, from which the stories sweep in results.md ("Semantic layer") merged no two labelled events
+# How much closer than the story threshold a late follow-up must be, as a share of the way from the
+# threshold to 1 (models' cosine scales differ): 0.45 -> 0.60 for use-multilingual, above 0.55, from which
+# the stories sweep in results.md ("Semantic layer") merged no two labelled events; 0.88 -> 0.913 for
+# e5-small.
+FOLLOW_UP_MARGIN = 3 / 11
 
 
 def follow_up_threshold(threshold: float) -> float:
     """The mean similarity from which a late follow-up (beyond the story window) joins a story."""
-    return min(1.0, threshold + FOLLOW_UP_MARGIN)
+    return threshold + (1.0 - threshold) * FOLLOW_UP_MARGIN
 
 
 @dataclass(frozen=True)

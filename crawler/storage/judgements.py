@@ -191,23 +191,22 @@ class JudgementRepo:
             for start in range(0, len(batch), 1000):
                 session.execute(insert_rows(OutletLine), batch[start : start + 1000])
 
-    def story_members(self, since: datetime) -> list[StoryMember]:
-        """Relevant articles with embeddings that appeared since a moment."""
+    def story_members(self, since: datetime | None) -> list[StoryMember]:
+        """Relevant articles with embeddings that appeared since a moment (None: all of them)."""
         when = func.coalesce(Article.published_at, Article.fetched_at)
+        query = select(
+            Article.id,
+            Article.canonical_url,
+            when,
+            Article.lang,
+            Article.title,
+            Article.embedding,
+            Article.story_id,
+        ).where(Article.relevant.is_(True), Article.embedding.is_not(None))
+        if since is not None:
+            query = query.where(when >= since)
         with self.db.session() as session:
-            rows = session.execute(
-                select(
-                    Article.id,
-                    Article.canonical_url,
-                    when,
-                    Article.lang,
-                    Article.title,
-                    Article.embedding,
-                    Article.story_id,
-                )
-                .where(Article.relevant.is_(True), Article.embedding.is_not(None), when >= since)
-                .order_by(Article.id)
-            ).all()
+            rows = session.execute(query.order_by(Article.id)).all()
         return [StoryMember(r[0], r[1], _aware(r[2]), r[3], r[4], r[5] or b"", r[6]) for r in rows]
 
     def assign_stories(self, stories: Iterable[StoryAssignment]) -> int:

@@ -94,7 +94,7 @@ def crawl_in_order(docs: list[Doc], settings: Settings, path: Path) -> frozenset
             }
             stored = store.articles.add(values, new_story_title=new_story_title(article, judgement))
             judge.index(replace(article, key=stored.article_id), judgement, stored.story_id)
-        restory(settings, store)
+        restory(settings, store, None)
         stories: dict[int, set[str]] = {}
         for row in store.judging.judged(0):
             assert row.story_id is not None
@@ -128,7 +128,7 @@ def test_the_none_backend_leaves_streamed_stories_alone(settings: Settings, tmp_
     )
     store = Store(f"sqlite:///{tmp_path / 'none.db'}")
     try:
-        assert restory(off, store) == (0, {})
+        assert restory(off, store, None) == (0, {})
     finally:
         store.close()
 
@@ -153,6 +153,9 @@ def test_a_late_follow_up_joins_its_story_only_when_clearly_about_the_same_thing
     late = np.ones((3, 3), dtype=bool)
     assert average_linkage(similarity, 0.45, reach) == [[0, 1], [2]]
     assert average_linkage(similarity, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1, 2]]
+    # The margin is a share of the way to 1: the same for a model whose cosines crowd near 1 (e5-small).
+    assert follow_up_threshold(0.45) == pytest.approx(0.60)
+    assert 0.88 < follow_up_threshold(0.88) < 0.95
     # Alike enough for one story within the window, not enough for a late follow-up.
     looser = np.where(similarity == 0.62, 0.55, similarity)
     assert average_linkage(looser, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1], [2]]
