@@ -6,6 +6,7 @@ through the judge into a fresh database, as a crawl does, then re-clusters as a 
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -182,3 +183,47 @@ def test_follow_ups_weeks_later_join_their_story_when_clearly_about_it(embedded:
     italy = [d for d in embedded if d.title in (ITALY_TITLE, ITALY_ZH_TITLE, ITALY_NEWS_TITLE)]
     assert len(cluster_stories(_items(italy, {}), 0.45, window)) == 1
     assert len(cluster_stories(_items(italy, {ITALY_NEWS_TITLE: 14}), 0.45, window)) == 2
+
+
+def plain_average_linkage(
+    similarity: np.ndarray, threshold: float, reach: np.ndarray, late: np.ndarray, late_threshold: float
+) -> list[list[int]]:
+    """The definition, step by step: every cluster pair's mean looked at again after each merge."""
+    n = len(similarity)
+    clusters = [[i] for i in range(n)]
+    while True:
+        found: tuple[float, int, int] | None = None
+        for x, y in itertools.permutations(range(len(clusters)), 2):
+            first, second = clusters[x], clusters[y]
+            mean = float(np.mean(similarity[np.ix_(first, second)]))
+            pairs = reach[np.ix_(first, second)]
+            if pairs.any():
+                margin = mean - threshold
+            elif late[np.ix_(first, second)].any():
+                margin = mean - late_threshold
+            else:
+                continue
+            key = (min(first), min(second))
+            if found is None or margin > found[0] or (margin == found[0] and key < found[1:]):
+                found = (margin, *key)
+        if found is None or not found[0] >= 0:
+            return sorted(sorted(c) for c in clusters)
+        _, a, b = found
+        into = next(c for c in clusters if min(c) == min(a, b))
+        out = next(c for c in clusters if min(c) == max(a, b))
+        into.extend(out)
+        clusters.remove(out)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_average_linkage_agrees_with_its_plain_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 16))
+    points = rng.normal(size=(n, 5))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    similarity = np.round(points @ points.T, 1)  # coarse values: many ties, decided by index order
+    days = np.sort(rng.uniform(0, 30, n))
+    apart = np.abs(days[:, None] - days[None, :])
+    reach, late = apart <= 4, apart <= 20
+    expected = plain_average_linkage(similarity, 0.2, reach, late, 0.5)
+    assert average_linkage(similarity, 0.2, reach, late, 0.5) == expected
