@@ -26,7 +26,9 @@ from crawler.pipelines import article_values
 from crawler.storage import Store
 from crawler.storage.models import Story
 
-pytestmark = pytest.mark.xdist_group("story-order")
+# Five judged and stored passes over the 150 demo articles plus one encoding of them: about three minutes
+# on a quiet machine, far more on a loaded one.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("story-order"), pytest.mark.timeout(1200)]
 
 Stories = frozenset[tuple[str, frozenset[str]]]  # (story title, URLs of its articles)
 
