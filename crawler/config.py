@@ -171,14 +171,16 @@ class JudgeSettings(_Section):
         "use-multilingual",
         description=(
             "Sentence encoder for stories, translations and novelty across languages: none (rules only), "
-            "use-multilingual (bundled), e5-small (extra `seedwatch[e5]`)."
+            "use-multilingual (bundled), e5-small (extra `seedwatch[e5]`; stories only: translations and "
+            "novelty keep their rules with it)."
         ),
     )
-    story_embedding_threshold: float = Field(
-        0.45,
+    story_embedding_threshold: float | None = Field(
+        None,
         gt=0,
         le=1,
-        description="Mean cosine of title-and-lead embeddings from which articles share a story.",
+        description="Mean cosine of title-and-lead embeddings from which articles share a story; unset: "
+        "the backend's own (use-multilingual 0.45, e5-small 0.88: the scales of the two models differ).",
     )
 
     @field_validator("embedding_backend")

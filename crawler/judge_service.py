@@ -5,9 +5,13 @@ start, and before each assessment it takes in articles that other processes (oth
 since, so copies are recognised across spiders, runs and workers. `rejudge` runs a fresh `Judge` over every
 stored article in order and replaces each article's judgement in its own transaction.
 
-With embeddings on, `restory` re-clusters the stories of the recent period from what is stored (a pure
-function of the stored articles, so every process and every arrival order agrees): when a process's judge
-closes, every `RESTORY_EVERY` articles it stores, and after `rejudge`.
+With embeddings on, `restory` re-clusters the stories of a period from what is stored (a pure function of
+the stored articles, so every process and every arrival order agrees): every `RESTORY_EVERY` articles a
+process stores, when its judge closes, and after `rejudge`. The period reaches back `RESTORY_WINDOWS` story
+windows before the earliest article the pass is for (those stored since the previous pass; at close, all
+the process stored; after `rejudge`, every stored article): far enough to hold every story such an article
+may join, late follow-ups included. So when a crawl ends, its articles' stories depend on the set of
+articles stored, not on the order they arrived in (up to `RESTORY_MAX` articles in the period).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from datetime import datetime, timedelta
 from crawler.config import Settings
 from crawler.items import ArticleItem
 from crawler.judge.core import Judge
-from crawler.judge.embedding import lazy_encoder
-from crawler.judge.story_clusters import StoryItem, cluster_stories, keep_story_ids
+from crawler.judge.embedding import lazy_encoder, story_threshold
+from crawler.judge.story_clusters import FOLLOW_UP_WINDOWS, StoryItem, cluster_stories, keep_story_ids
 from crawler.judge.types import Judgement, StoredArticle
 from crawler.seeds import load_matchers
 from crawler.shared import ProcessShared
@@ -34,7 +38,9 @@ logger = logging.getLogger(__name__)
 GAP_PATIENCE = 600.0
 MAX_GAP = 1000  # a larger jump is not transactions in flight (a restored sequence, say)
 RESTORY_EVERY = 200  # articles a process stores between two re-clusterings of the recent stories
-RESTORY_WINDOWS = 3  # how many story windows back from the newest article a re-clustering reaches
+# How many story windows before the earliest article it is for a re-clustering reaches: a new article may
+# join a story with a member up to FOLLOW_UP_WINDOWS windows before it (one more: that member's own window).
+RESTORY_WINDOWS = FOLLOW_UP_WINDOWS + 1
 RESTORY_MAX = 2000  # newest articles re-clustered at most (the pass holds a square matrix of them)
 
 
@@ -79,6 +85,10 @@ class JudgeService(ProcessShared):
             settings.judge, load_matchers(settings), lazy_encoder(settings.judge.embedding_backend)
         )
         self._stored = 0
+        # The earliest appearance among the articles this process stored: since it started (the pass at
+        # close is for all of them) and since the previous re-clustering (the pass every RESTORY_EVERY).
+        self._earliest: datetime | None = None
+        self._earliest_since_pass: datetime | None = None
         self.generation = 0
         self._seen_up_to = 0
         self._own: set[int] = set()
@@ -100,7 +110,7 @@ class JudgeService(ProcessShared):
     def close(self) -> None:
         """Re-cluster the recent stories one last time and close the database (the last `release`)."""
         try:
-            self.restory()
+            self.restory(self._earliest)
         finally:
             self.store.close()
 
@@ -160,12 +170,20 @@ class JudgeService(ProcessShared):
         if judgement.lines:
             self.store.judging.count_outlet_lines(item.outlet, judgement.lines)
         self._stored += 1
+        when = article_of(item).when
+        self._earliest = min(when, self._earliest or when)
+        self._earliest_since_pass = min(when, self._earliest_since_pass or when)
         if self._stored % RESTORY_EVERY == 0:
-            self.restory()
+            self.restory(self._earliest_since_pass)
 
-    def restory(self) -> int:
-        """Re-cluster the recent stories from storage and take the result in; returns articles moved."""
-        moved, stories = restory(self.settings, self.store)
+    def restory(self, earliest: datetime | None) -> int:
+        """Re-cluster from storage the stories that articles from `earliest` on may belong to, and take the
+        result in; returns articles moved (nothing to do when this process stored nothing)."""
+        if earliest is None:
+            return 0
+        window = timedelta(days=self.settings.judge.story_window_days)
+        moved, stories = restory(self.settings, self.store, earliest - RESTORY_WINDOWS * window)
+        self._earliest_since_pass = None
         self.judge.reassign_stories(stories)
         return moved
 
@@ -203,7 +221,7 @@ def rejudge(
         if on_article is not None:
             on_article(summary.articles)
     store.judging.replace_outlet_lines((outlet, line, n) for (outlet, line), n in lines.items())
-    _, moved = restory(settings, store)
+    _, moved = restory(settings, store, None)
     story_of.update({key: story for key, (story, _) in moved.items()})
     summary.stories = len(set(story_of.values()))
     summary.stories_removed = store.judging.delete_orphan_stories()
@@ -211,10 +229,10 @@ def rejudge(
 
 
 def restory(
-    settings: Settings, store: Store, since: datetime | None = None
+    settings: Settings, store: Store, since: datetime | None
 ) -> tuple[int, dict[int, tuple[int, str]]]:
-    """Re-cluster the stories of the articles that appeared since `since` (default: `RESTORY_WINDOWS`
-    story windows before the newest one) by their embeddings, and store the result.
+    """Re-cluster the stories of the articles that appeared since `since` (None: every stored article) by
+    their embeddings, and store the result.
 
     Returns how many articles changed story and each article's (story id, title). Nothing happens with
     the ``none`` backend: stories stay as the rules assigned them while streaming.
@@ -223,11 +241,6 @@ def restory(
     if backend == "none":
         return 0, {}
     window = timedelta(days=settings.judge.story_window_days)
-    if since is None:
-        newest = store.judging.newest_time()
-        if newest is None:
-            return 0, {}
-        since = newest - RESTORY_WINDOWS * window
     members = store.judging.story_members(since)
     items, by_id = [], {}
     for member in members:
@@ -237,7 +250,9 @@ def restory(
         items.append(StoryItem(member.key, member.canonical_url, member.when, member.lang, vectors.gist))
         by_id[member.key] = member
     items = sorted(items, key=lambda item: (item.when, item.stable))[-RESTORY_MAX:]
-    clusters = cluster_stories(items, settings.judge.story_embedding_threshold, window)
+    clusters = cluster_stories(
+        items, story_threshold(backend, settings.judge.story_embedding_threshold), window
+    )
     kept = keep_story_ids(clusters, {m.key: m.story for m in by_id.values()})
     assignments = []
     for keys, story_id in zip(clusters, kept, strict=True):

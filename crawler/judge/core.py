@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from crawler.config import JudgeSettings
 from crawler.judge.claim_finder import SentenceVectors, semantic_matching
 from crawler.judge.dedup import NearDuplicateIndex, OutletLines, exact_key
-from crawler.judge.embedding import ArticleVectors, Encoder, embed_article
+from crawler.judge.embedding import ArticleVectors, Encoder, embed_article, story_threshold
 from crawler.judge.features import Anchors, anchors, term_counts
 from crawler.judge.minhash import Signature, SignatureError
 from crawler.judge.novelty import NoveltyIndex
@@ -135,7 +135,12 @@ class Judge:
         )
         self.lines = OutletLines(settings.boilerplate_min_pages)
         self.stories = StoryIndex(self.window, settings.story_threshold)
-        self.semantic = SemanticStoryIndex(self.window, settings.story_embedding_threshold)
+        self.semantic = SemanticStoryIndex(
+            self.window,
+            story_threshold(self.backend, settings.story_embedding_threshold)
+            if self.backend != "none"
+            else 1.0,
+        )
         self.translations = TranslationIndex(self.window)
         self.novelty = NoveltyIndex(self.window)
         self._exact: dict[int, int] = {}

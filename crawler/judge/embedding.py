@@ -46,9 +46,13 @@ _MAGIC = b"SWE1"
 # Cosines that mean "one sentence said again, in any language" and "two texts' sentences align as a
 # translation's do", per model. Set for USE-multilingual (translations of one sentence score about .7,
 # unrelated sentences below .4: benchmarks/semantic.py). A model without an entry (e5-small: everything
-# scores .7-.95 there) is used for stories only; novelty and translations keep their rules.
+# scores .7-.95 there) is used for stories only; novelty and translations keep their rules, and its
+# articles' sentences are not encoded at all (`sentence_budget`).
 SAME_SENTENCE: dict[str, float] = {"use-multilingual": 0.65}
 ALIGNED: dict[str, float] = {"use-multilingual": 0.6}
+# Mean cosine of title-and-lead embeddings from which articles share a story, per model (the default of
+# `judge.story_embedding_threshold`), chosen on the story sweep of benchmarks/results.md ("Semantic layer").
+STORY_THRESHOLD: dict[str, float] = {"use-multilingual": 0.45, "e5-small": 0.88}
 
 
 class EmbeddingError(Exception):
@@ -243,6 +247,21 @@ def stored_vectors(key: int, data: bytes | None) -> ArticleVectors | None:
         return None
 
 
+def sentence_budget(model: str) -> int:
+    """How many sentences of an article to embed for a model: those novelty and translations compare, or
+    none when the model has no threshold for either (its sentence vectors would be stored, never read)."""
+    return MAX_SENTENCES if model in SAME_SENTENCE or model in ALIGNED else 0
+
+
+def story_threshold(model: str, configured: float | None = None) -> float:
+    """The story threshold for a model's embeddings: the configured one, else the model's own."""
+    if configured is not None:
+        return configured
+    if model not in STORY_THRESHOLD:
+        raise EmbeddingError(f"no story threshold for embedding backend {model!r}")
+    return STORY_THRESHOLD[model]
+
+
 def gist_texts(title: str, sentences: Sequence[str]) -> tuple[str, str]:
     """What is encoded for an article's gist: its title and its lead (first sentences)."""
     lead = " ".join(sentences[:LEAD_SENTENCES])[: 2 * MAX_CHARS] or title
@@ -252,14 +271,16 @@ def gist_texts(title: str, sentences: Sequence[str]) -> tuple[str, str]:
 def embed_article(
     encoder: Encoder, title: str, sentences: Sequence[str], candidates: Sequence[str] = ()
 ) -> ArticleVectors:
-    """Embed an article: its title, its lead (first sentences) and up to `MAX_SENTENCES` sentences.
+    """Embed an article: its title, its lead (first sentences) and as many sentences as the encoder's model
+    has a use for (`sentence_budget`: up to `MAX_SENTENCES`, or none).
 
     `candidates` (e.g. claim evidence sentences) are embedded first, then the article's sentences in order.
     """
+    budget = sentence_budget(encoder.name)
     chosen: list[str] = []
     seen: set[str] = set()
     for sentence in (*candidates, *sentences):
-        if sentence and sentence not in seen and len(chosen) < MAX_SENTENCES:
+        if sentence and sentence not in seen and len(chosen) < budget:
             seen.add(sentence)
             chosen.append(sentence)
     title_text, lead = gist_texts(title, sentences)

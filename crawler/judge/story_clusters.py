@@ -8,10 +8,10 @@ two most similar clusters while their mean pairwise similarity reaches the thres
 first pair in the sorted order. Two clusters can merge only when some member of one appeared within the
 story window of some member of the other: a story takes in its follow-ups, day after day, as streaming
 does. A follow-up that comes later still (within `FOLLOW_UP_WINDOWS` story windows of its story) joins it
-only when it is clearly about the same thing: its mean similarity must reach the threshold plus
-`FOLLOW_UP_MARGIN`. So a site's opening and the reports on it two weeks later can be one story in the
-digest, while a new event on a familiar subject stays a story of its own. (A pass covers only the period it
-is given: a late follow-up stored before its story is joined to it only if a pass covers both.)
+only when it is clearly about the same thing: its mean similarity must exceed the threshold by
+`FOLLOW_UP_MARGIN` of the way from there to 1. So a site's opening and the reports on it two weeks later
+can be one story in the digest, while a new event on a familiar subject stays a story of its own. (A pass
+covers only the period it is given: `crawler.judge_service` gives it every story its articles may join.)
 
 Similarity is the cosine of the articles' title-and-lead embeddings (`crawler.judge.embedding`), which
 compares articles in any language; without embeddings (backend ``none``) stories stay as streamed.
@@ -30,13 +30,16 @@ import numpy.typing as npt
 Similarity = npt.NDArray[np.float64]
 
 FOLLOW_UP_WINDOWS = 5  # how many story windows after its story a late follow-up may still join it
-FOLLOW_UP_MARGIN = 0.15  # how much closer than the story threshold a late follow-up must be: 0.45 -> 0.60,
-# above 0.55, from which the stories sweep in results.md ("Semantic layer") merged no two labelled events
+# How much closer than the story threshold a late follow-up must be, as a share of the way from the
+# threshold to 1 (models' cosine scales differ): 0.45 -> 0.60 for use-multilingual, above 0.55, from which
+# the stories sweep in results.md ("Semantic layer") merged no two labelled events; 0.88 -> 0.913 for
+# e5-small.
+FOLLOW_UP_MARGIN = 3 / 11
 
 
 def follow_up_threshold(threshold: float) -> float:
     """The mean similarity from which a late follow-up (beyond the story window) joins a story."""
-    return min(1.0, threshold + FOLLOW_UP_MARGIN)
+    return threshold + (1.0 - threshold) * FOLLOW_UP_MARGIN
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,17 @@ def average_linkage(
     """Average-linkage clusters (index lists, each sorted; ordered by first index) of a similarity matrix.
 
     Merges the most similar pair of clusters while their mean pairwise similarity reaches `threshold`;
-    a tie goes to the pair that comes first in index order (`argmax` is row-major). With `reach`, two
-    clusters merge only when some pair of their members may (`reach[i, j]`); with `late` as well, two
-    clusters out of reach but with some pair in `late` merge from `late_threshold` on (a pair's margin
-    over its own threshold decides which merges first).
+    a tie goes to the pair that comes first in index order (row-major). With `reach`, two clusters merge
+    only when some pair of their members may (`reach[i, j]`); with `late` as well, two clusters out of
+    reach but with some pair in `late` merge from `late_threshold` on (a pair's margin over its own
+    threshold decides which merges first).
+
+    Each row's best pair is kept and only the rows a merge touches are looked at again, so a pass over n
+    articles costs about n^2 steps, not n^3 (a crawl's pass may hold a couple of thousand).
     """
     n = len(similarity)
+    if n == 0:
+        return []
     near = np.ones((n, n), dtype=bool) if reach is None else reach.copy()
     far = np.zeros((n, n), dtype=bool) if late is None else late.copy()
     extra = max(0.0, late_threshold - threshold)
@@ -94,30 +102,60 @@ def average_linkage(
     sizes = np.ones(n)
     alive = np.ones(n, dtype=bool)
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    score = np.where(near, sums, sums - extra)
+    score[~(near | far)] = -np.inf
+    np.fill_diagonal(score, -np.inf)
+    best = score.argmax(axis=1)  # each row's first best column
+    top = score[np.arange(n), best]
     while True:
-        mean = sums / np.outer(sizes, sizes)
-        live = np.outer(alive, alive)
-        np.fill_diagonal(live, False)
-        mean = np.where(near, mean, mean - extra)
-        mean[~(live & (near | far))] = -np.inf
-        flat = int(np.argmax(mean))
-        a, b = divmod(flat, n)
-        if not mean[a, b] >= threshold:
+        a = int(np.argmax(top))  # the first row holding the best pair: row-major order
+        if not top[a] >= threshold:
             break
-        a, b = min(a, b), max(a, b)
-        sums[a, :] += sums[b, :]
-        sums[:, a] += sums[:, b]
-        sums[a, a] = 0.0
-        near[a, :] |= near[b, :]
-        near[:, a] |= near[:, b]
-        far[a, :] |= far[b, :]
-        far[:, a] |= far[:, b]
+        a, b = min(a, int(best[a])), max(a, int(best[a]))
+        _merge_rows(sums, near, far, a, b)
         sizes[a] += sizes[b]
         alive[b] = False
-        sums[b, :] = 0.0
-        sums[:, b] = 0.0
         members[a].extend(members.pop(b))
+        row = sums[a] / (sizes[a] * sizes)
+        row = np.where(near[a], row, row - extra)
+        row[~(alive & (near[a] | far[a]))] = -np.inf
+        row[a] = -np.inf
+        score[a, :] = row
+        score[:, a] = row
+        score[b, :] = -np.inf
+        score[:, b] = -np.inf
+        _update_best(score, best, top, a, b)
+        top[~alive] = -np.inf
     return [sorted(group) for _, group in sorted(members.items())]
+
+
+def _merge_rows(
+    sums: Similarity, near: npt.NDArray[np.bool_], far: npt.NDArray[np.bool_], a: int, b: int
+) -> None:
+    """Fold cluster b's row and column into cluster a's."""
+    sums[a, :] += sums[b, :]
+    sums[:, a] += sums[:, b]
+    sums[a, a] = 0.0
+    sums[b, :] = 0.0
+    sums[:, b] = 0.0
+    for linked in (near, far):
+        linked[a, :] |= linked[b, :]
+        linked[:, a] |= linked[:, b]
+
+
+def _update_best(score: Similarity, best: npt.NDArray[np.intp], top: Similarity, a: int, b: int) -> None:
+    """Each row's best pair again after a merge into a of b: only rows whose best was a or b, or that a's
+    new column now beats (a tie to the earlier column), change."""
+    stale = (best == a) | (best == b)
+    stale[a] = True
+    rows = np.flatnonzero(stale)
+    if len(rows):
+        best[rows] = score[rows].argmax(axis=1)
+        top[rows] = score[rows, best[rows]]
+    column = score[:, a]
+    better = ~stale & ((column > top) | ((column == top) & (a < best)))
+    best[better] = a
+    top[better] = column[better]
 
 
 def keep_story_ids(stories: Sequence[Sequence[int]], current: dict[int, int | None]) -> list[int | None]:

@@ -137,25 +137,24 @@ class JudgementRepo:
             for start in range(0, len(batch), 1000):
                 session.execute(insert_rows(OutletLine), batch[start : start + 1000])
 
-    def story_members(self, since: datetime) -> list[StoredArticle]:
-        """Relevant articles with embeddings that appeared since a moment (without their texts)."""
+    def story_members(self, since: datetime | None) -> list[StoredArticle]:
+        """Relevant articles with embeddings that appeared since a moment (None: all), without their texts."""
         when = func.coalesce(Article.published_at, Article.fetched_at)
+        query = select(
+            Article.id,
+            Article.url,
+            Article.canonical_url,
+            Article.fetched_at,
+            Article.published_at,
+            Article.lang,
+            Article.title,
+            Article.embedding,
+            Article.story_id,
+        ).where(Article.relevant.is_(True), Article.embedding.is_not(None))
+        if since is not None:
+            query = query.where(when >= since)
         with self.db.session() as session:
-            rows = session.execute(
-                select(
-                    Article.id,
-                    Article.url,
-                    Article.canonical_url,
-                    Article.fetched_at,
-                    Article.published_at,
-                    Article.lang,
-                    Article.title,
-                    Article.embedding,
-                    Article.story_id,
-                )
-                .where(Article.relevant.is_(True), Article.embedding.is_not(None), when >= since)
-                .order_by(Article.id)
-            ).all()
+            rows = session.execute(query.order_by(Article.id)).all()
         return [
             StoredArticle(
                 key=key,

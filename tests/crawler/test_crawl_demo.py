@@ -164,9 +164,9 @@ def test_one_event_told_by_several_outlets_in_two_languages_is_one_story(
     site: DemoSiteProcess, crawled: dict[str, Any]
 ) -> None:
     # Stargate's Abilene site: reports on 24-25 January in English and Chinese by three outlets, then
-    # follow-ups on 8-10 February, beyond the 4-day story window of the first ones: at most two stories, not
-    # four. (Which follow-ups join the first story as late follow-ups depends on the order a crawl stores
-    # them in: the re-clustering pass reaches back only three windows. Issue 10 stays open on it.)
+    # follow-ups on 8-10 February, beyond the 4-day story window of the first ones but clearly about the
+    # same site: one story, as in `seedwatch demo`, although this crawl stores the pages in another order
+    # (the pass at the end of the crawl re-clusters every story its articles may join).
     expected = site.expectations()["articles"]
     records = {r["canonical_url"]: r for r in crawled["records"]}
     abilene = [
@@ -178,8 +178,7 @@ def test_one_event_told_by_several_outlets_in_two_languages_is_one_story(
     later = [r for day, r in abilene if day >= "2025-02-01"]
     assert len(first) >= 3 and len({r["lang"] for r in first}) == 2 and len(later) >= 2
     shown = [(r["title"], r["story"]) for _, r in abilene]
-    assert len({r["story"] for r in first}) == 1, shown
-    assert len({r["story"] for r in later} - {r["story"] for r in first}) <= 1, shown
+    assert len({r["story"] for _, r in abilene}) == 1, shown
 
 
 def test_gbk_pages_are_decoded(site: DemoSiteProcess, crawled: dict[str, Any]) -> None:

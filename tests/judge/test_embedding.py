@@ -3,6 +3,8 @@ and the judge's `embedding_backend` switch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,9 @@ from crawler.judge.embedding import (
     embed_article,
     embed_claims,
     load_encoder,
+    sentence_budget,
     similar_sentences,
+    story_threshold,
 )
 from tests.judge.samples import ITALY, ITALY_TITLE, doc
 
@@ -83,3 +87,36 @@ def test_embedding_backend_switches_what_the_judge_computes_and_stores(use: Enco
     off = Judge(JudgeSettings(embedding_backend="none"), encoder=use).assess(article)
     assert off.embedding is None
     assert (off.story, off.duplicate, off.novelty) == (on.story, on.duplicate, on.novelty)
+
+
+class Listening:
+    """An encoder that hands out fixed unit rows and notes what it was asked to encode."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.dim = 4
+        self.asked: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked.extend(texts)
+        return np.tile(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
+
+
+def test_a_model_without_sentence_thresholds_encodes_title_and_lead_only() -> None:
+    sentences = [EN, OTHER, "Regulators asked for details.", "The app was removed from stores."]
+    e5 = Listening("e5-small")
+    vectors = embed_article(e5, "DeepSeek suspended", sentences)
+    assert sentence_budget("e5-small") == 0
+    assert len(e5.asked) == 2 and vectors.sentences == ()
+    assert ArticleVectors.from_bytes(vectors.to_bytes()).gist.shape == (4,)
+    use = Listening("use-multilingual")
+    assert len(embed_article(use, "DeepSeek suspended", sentences).sentences) == len(sentences)
+    assert len(use.asked) == 2 + len(sentences)
+
+
+def test_each_model_has_its_own_story_threshold_unless_one_is_configured() -> None:
+    assert story_threshold("use-multilingual") == 0.45
+    assert story_threshold("e5-small") > 0.8  # e5's cosines of unrelated texts are high
+    assert story_threshold("e5-small", 0.5) == 0.5
+    with pytest.raises(EmbeddingError, match="story threshold"):
+        story_threshold("minilm")

@@ -6,6 +6,7 @@ through the judge into a fresh database, as a crawl does, then re-clusters as a 
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -82,7 +83,7 @@ def crawl_in_order(docs: list[StoredArticle], settings: Settings, path: Path) ->
             judged = replace(article.with_judgement(judgement), relevant=True, topics=("deepseek",))
             stored = store.articles.add(judged, new_story_title=new_story_title(article, judgement))
             judge.index(replace(article, key=stored.article_id), judgement, stored.story_id)
-        restory(settings, store)
+        restory(settings, store, None)
         stories: dict[int, set[str]] = {}
         for row in store.judging.judged(0):
             assert row.story is not None
@@ -116,7 +117,7 @@ def test_the_none_backend_leaves_streamed_stories_alone(settings: Settings, tmp_
     )
     store = Store(f"sqlite:///{tmp_path / 'none.db'}")
     try:
-        assert restory(off, store) == (0, {})
+        assert restory(off, store, None) == (0, {})
     finally:
         store.close()
 
@@ -141,6 +142,9 @@ def test_a_late_follow_up_joins_its_story_only_when_clearly_about_the_same_thing
     late = np.ones((3, 3), dtype=bool)
     assert average_linkage(similarity, 0.45, reach) == [[0, 1], [2]]
     assert average_linkage(similarity, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1, 2]]
+    # The margin is a share of the way to 1: the same for a model whose cosines crowd near 1 (e5-small).
+    assert follow_up_threshold(0.45) == pytest.approx(0.60)
+    assert 0.88 < follow_up_threshold(0.88) < 0.95
     # Alike enough for one story within the window, not enough for a late follow-up.
     looser = np.where(similarity == 0.62, 0.55, similarity)
     assert average_linkage(looser, 0.45, reach, late, follow_up_threshold(0.45)) == [[0, 1], [2]]
@@ -167,3 +171,47 @@ def test_follow_ups_weeks_later_join_their_story_when_clearly_about_it(embedded:
     italy = [d for d in embedded if d.title in (ITALY_TITLE, ITALY_ZH_TITLE, ITALY_NEWS_TITLE)]
     assert len(cluster_stories(_items(italy, {}), 0.45, window)) == 1
     assert len(cluster_stories(_items(italy, {ITALY_NEWS_TITLE: 14}), 0.45, window)) == 2
+
+
+def plain_average_linkage(
+    similarity: np.ndarray, threshold: float, reach: np.ndarray, late: np.ndarray, late_threshold: float
+) -> list[list[int]]:
+    """The definition, step by step: every cluster pair's mean looked at again after each merge."""
+    n = len(similarity)
+    clusters = [[i] for i in range(n)]
+    while True:
+        found: tuple[float, int, int] | None = None
+        for x, y in itertools.permutations(range(len(clusters)), 2):
+            first, second = clusters[x], clusters[y]
+            mean = float(np.mean(similarity[np.ix_(first, second)]))
+            pairs = reach[np.ix_(first, second)]
+            if pairs.any():
+                margin = mean - threshold
+            elif late[np.ix_(first, second)].any():
+                margin = mean - late_threshold
+            else:
+                continue
+            key = (min(first), min(second))
+            if found is None or margin > found[0] or (margin == found[0] and key < found[1:]):
+                found = (margin, *key)
+        if found is None or not found[0] >= 0:
+            return sorted(sorted(c) for c in clusters)
+        _, a, b = found
+        into = next(c for c in clusters if min(c) == min(a, b))
+        out = next(c for c in clusters if min(c) == max(a, b))
+        into.extend(out)
+        clusters.remove(out)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_average_linkage_agrees_with_its_plain_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 16))
+    points = rng.normal(size=(n, 5))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    similarity = np.round(points @ points.T, 1)  # coarse values: many ties, decided by index order
+    days = np.sort(rng.uniform(0, 30, n))
+    apart = np.abs(days[:, None] - days[None, :])
+    reach, late = apart <= 4, apart <= 20
+    expected = plain_average_linkage(similarity, 0.2, reach, late, 0.5)
+    assert average_linkage(similarity, 0.2, reach, late, 0.5) == expected
