@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
+from crawler.judge.claim_structure import figure_owner, names_subject
 from crawler.judge.numbers import Quantity, compare, extract_quantities
 from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
@@ -294,14 +295,20 @@ class ClaimSet:
             and not (_hit(claim.about, sentence.paragraph) or _hit(claim.about, title))
         ):
             return None
-        other_subject = _hit(claim.others, text)
+        # A name the subject is only compared with ("比 o1 便宜", "cheaper than o1") is no other subject.
+        other_subject = _hit(claim.others, text) and names_subject(claim.others, text)
         if other_subject and not about_here:
             return None
         penalty = 0.0 if about_here else NEAR_PENALTY
-        agree, conflict = self._numbers(claim, sentence.quantities, text)
-        # A figure contradicts the claim only when the sentence names what the claim is about, and no
-        # other subject the figure could belong to.
-        conflict = conflict and about_here and not agree and not other_subject
+        agree, conflicts = self._numbers(claim, sentence.quantities, text)
+        # A figure contradicts the claim only when it is the claim's subject's: named last before it (or
+        # right after it) in the sentence, or, with no subject named near it, the sentence names the
+        # claim's subject and no other the figure could belong to.
+        conflict = not agree and any(
+            (owner := figure_owner(text, q.start, q.end, claim.about, claim.others)) == "about"
+            or (owner is None and about_here and not other_subject)
+            for q in conflicts
+        )
         said, denied = _polarity(claim.asserts, text)
         if not (said or denied) and SUBJECT_FROM_PREVIOUS:
             said, denied = _polarity(claim.asserts, text, sentence.previous)
@@ -347,8 +354,8 @@ class ClaimSet:
         for window in _doubt_windows(text, self._voices_doubt):
             if any(_found(group, window) for group in groups):
                 return True
-            agree, conflict = self._numbers(claim, tuple(extract_quantities(window)), window)
-            if agree or conflict:
+            agree, conflicts = self._numbers(claim, tuple(extract_quantities(window)), window)
+            if agree or conflicts:
                 return True
         return False
 
@@ -361,9 +368,10 @@ class ClaimSet:
         return any(not negated(text, m.start()) for m in self.doubt.pattern.finditer(text) if m.group())
 
     @staticmethod
-    def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, bool]:
-        """Whether the text has a figure that agrees with the claim's, and one that conflicts."""
-        agree = conflict = False
+    def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, list[Quantity]]:
+        """Whether the text has a figure that agrees with the claim's, and the figures that conflict."""
+        agree = False
+        conflicts: list[Quantity] = []
         for spec in claim.quantities:
             if spec.context and not _any(spec.context, text):
                 continue
@@ -372,8 +380,9 @@ class ClaimSet:
                     continue  # "$87,072/天", "$2 per hour": a rate, not a total a claim's figure could be
                 verdict = compare(spec.quantity, found)
                 agree = agree or verdict == "agree"
-                conflict = conflict or (verdict == "conflict" and spec.conflict_disputes)
-        return agree, conflict
+                if verdict == "conflict" and spec.conflict_disputes:
+                    conflicts.append(found)
+        return agree, conflicts
 
 
 def _feasible(claim: Claim, text: str, kinds: set[tuple[str, str]]) -> Claim:

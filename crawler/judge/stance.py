@@ -9,6 +9,8 @@ disputes are phrased in news writing, never words of particular articles.
 - A claim word that is negated flips the sentence's polarity: "OpenAI 选择不开放权重" does not dispute
   that OpenAI keeps its models closed (negating the opposite of the claim agrees with it), and
   "R1 is not on par with o1" disputes that R1 matches OpenAI.
+- "不是 X，而是 Y" and "not X but Y" reject X: its words count as negated ("这不是谣言，而是事实" is no
+  doubt; "R1 is not a copy of o1 but a new design" denies what X says).
 - A title or lead that frames the article as a debunk ("辟谣", "fact check", "the myth of …") makes the
   claims it names disputed, whatever the body then quotes.
 """
@@ -56,6 +58,13 @@ _NEGATION_EN = re.compile(
     r"completely|exactly|actually|even|necessarily|any|to|have|has|had|do|does|did)){0,3}\s*$",
     re.IGNORECASE,
 )
+# "不是/并非 X，而是 Y", "not X, but Y": X is rejected, as if each of its words were negated ("这不是谣言，
+# 而是事实"; "R1 is not a product of sanctions but of choice"). "不仅/not only … but also" adds, not rejects.
+_NOT_BUT = re.compile(
+    r"(?:并不是|并非|不是)(?P<zh>[^。！？；]{1,80}?)[，,]?\s*而是"
+    r"|(?<![A-Za-z])not\s+(?!only\b|just\b|merely\b|simply\b)(?P<en>[^.;!?]{1,160}?),?\s+but\s+(?!also\b)",
+    re.IGNORECASE,
+)
 _QUESTION = re.compile(r"[?？]\s*[”」』\"')）]*\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -84,9 +93,19 @@ _AFFIRMING = re.compile(
 
 
 def negated(text: str, start: int) -> bool:
-    """Whether the word starting at `start` is negated by what comes right before it."""
+    """Whether the word starting at `start` is negated by what comes right before it, or lies in the part
+    of a "不是 X 而是 Y" / "not X but Y" contrast that the sentence rejects."""
     before = text[max(0, start - 30) : start]
-    return _NEGATION_ZH.search(before) is not None or _NEGATION_EN.search(before) is not None
+    if _NEGATION_ZH.search(before) is not None or _NEGATION_EN.search(before) is not None:
+        return True
+    return any(low <= start < high for low, high in rejected_spans(text))
+
+
+def rejected_spans(text: str) -> list[tuple[int, int]]:
+    """The parts of a sentence a "不是 X 而是 Y" / "not X but Y" contrast rejects (each X)."""
+    if "而是" not in text and "but" not in text.lower():
+        return []
+    return [m.span("zh" if m.group("zh") is not None else "en") for m in _NOT_BUT.finditer(text)]
 
 
 def all_negated(pattern: re.Pattern[str], text: str) -> bool:
