@@ -59,6 +59,13 @@ _ANAPHOR = re.compile(
 )
 # A sentence that opens by referring back to the subject of its paragraph ("该模型…", "这家公司称…",
 # "The company said…", "It was…") is about that subject even though it does not name it.
+# "X、Y、Z……用这些来描述它有些夸张", "all these claims are overblown": a doubt that refers back to several
+# things takes in everything the sentence said before it.
+_PLURAL_ANAPHOR = re.compile(
+    r"这些|这类|此类|诸如此类|凡此种种|\b(?:these|those|such|all these|all those) (?:claims|descriptions|headlines|"
+    r"reports|comments|predictions|views|narratives|words|statements|fears|figures)\b",
+    re.IGNORECASE,
+)
 _OPENING_ANAPHOR = re.compile(
     r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
     r"(?:该|这家|这款|这个|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
@@ -318,7 +325,10 @@ class ClaimSet:
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
         # this sentence or the one before ("It cost $5.6m. That leaves out research.").
         grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
-        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text)
+        # A claim that states no amount of money is not corrected by a comparison of prices ("o1 的价格为
+        # 15 美元和 60 美元，差距约 27 倍" says nothing of how R1 performs).
+        priced = any(spec.quantity.kind == "money" for spec in claim.quantities)
+        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text, skip_money=not priced)
         if grounded and corrected:
             return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
         if conflict:
@@ -426,20 +436,32 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
         following = clauses[index + 1] if index + 1 < len(clauses) else ""
         if following and not _CONTRAST.match(following) and (len(clause) <= 10 or _LEADS_IN.search(clause)):
             windows.append(f"{clause} {following}")
-        if index and _ANAPHOR.search(clause):
+        if index and _PLURAL_ANAPHOR.search(clause):
+            windows.append(" ".join(clauses[: index + 1]))
+        elif index and _ANAPHOR.search(clause):
             windows.append(f"{clauses[index - 1]} {clause}")
     return windows
 
 
-def _polarity_in_clauses(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
-    """`_polarity` of the patterns within two neighbouring clauses of the sentence."""
+def _polarity_in_clauses(
+    patterns: tuple[Pattern, ...], text: str, *, skip_money: bool = False
+) -> tuple[bool, bool]:
+    """`_polarity` of the patterns within two neighbouring clauses of the sentence (with `skip_money`,
+    not in clauses that state an amount of money: they compare prices)."""
     if not _any(patterns, text):
         return False, False
     plain = flipped = False
     for window in _clause_windows(text):
+        if skip_money and _any(patterns, window) and _states_money(window):
+            continue
         said, denied = _polarity(patterns, window)
         plain, flipped = plain or said, flipped or denied
     return plain, flipped and not plain
+
+
+def _states_money(text: str) -> bool:
+    """Whether the text states an amount of money."""
+    return any(q.kind == "money" for q in extract_quantities(text))
 
 
 def _clip(sentence: str) -> str:
