@@ -51,8 +51,9 @@ class TermError(ValueError):
 
 
 _VOWELS = "aeiou"
-# Words that look inflected but are not ("news" is no plural of "new").
-_UNINFLECTED = frozenset("news its was has this thus always perhaps series species during thing".split())
+# Words that look inflected but are not ("news" is no plural of "new"), or whose forms are other words
+# ("routing" is of "route", not "rout").
+_UNINFLECTED = frozenset("news its was has this thus always perhaps series species during thing rout".split())
 _INFLECTABLE = re.compile(r"[a-z][a-z'\- ]*[a-z]")
 
 
@@ -60,8 +61,6 @@ def _lemmas(word: str) -> set[str]:
     """The base forms a regularly inflected English word may come from (the word itself when it shows no
     inflection)."""
     lemmas: set[str] = set()
-    if word in _UNINFLECTED:
-        return {word}
     if word.endswith("ies") and len(word) > 4:
         lemmas.add(word[:-3] + "y")
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
@@ -78,7 +77,7 @@ def _lemmas(word: str) -> set[str]:
 def english_forms(word: str) -> list[str]:
     """A lower-case English word and its regular inflections (-s, -es, -ed, -ing, with -e, -y and doubled
     final consonants), from whichever form is given ("costs" -> cost, costs, costed, costing)."""
-    if len(word) < 3 or not word.isalpha() or not word.islower():
+    if len(word) < 3 or not word.isalpha() or not word.islower() or word in _UNINFLECTED:
         return [word]
     forms = {word}
     for lemma in _lemmas(word):

@@ -58,7 +58,7 @@ _ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 # A sentence that opens by referring back to the subject of its paragraph ("该模型…", "这家公司称…",
-# "The company said…", "It was…") is about that subject even though it does not name it.
+# "这是一款…", "The company said…", "It was…") is about that subject even though it does not name it.
 # "X、Y、Z……用这些来描述它有些夸张", "all these claims are overblown": a doubt that refers back to several
 # things takes in everything the sentence said before it.
 _PLURAL_ANAPHOR = re.compile(
@@ -68,7 +68,7 @@ _PLURAL_ANAPHOR = re.compile(
 )
 _OPENING_ANAPHOR = re.compile(
     r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
-    r"(?:该|这家|这款|这个|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
+    r"(?:该|这家|这款|这个|这是|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
 )
