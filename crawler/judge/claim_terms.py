@@ -67,10 +67,6 @@ def _lemmas(word: str) -> set[str]:
         lemmas.add(word[:-1])
         if word.endswith("es") and len(word) > 4:
             lemmas.add(word[:-2])  # taxes -> tax, but closes -> close as well
-    if word.endswith(("ed", "ing")):
-        # A participle written in a claims file is meant as written ("forced", "open-sourced"): its base
-        # form often means something else ("force", "open-source").
-        return {word}
     return lemmas or {word}
 
 
@@ -78,6 +74,10 @@ def english_forms(word: str) -> list[str]:
     """A lower-case English word and its regular inflections (-s, -es, -ed, -ing, with -e, -y and doubled
     final consonants), from whichever form is given ("costs" -> cost, costs, costed, costing)."""
     if len(word) < 3 or not word.isalpha() or not word.islower() or word in _UNINFLECTED:
+        return [word]
+    if word.endswith(("ed", "ing")):
+        # A participle written in a claims file is meant as written ("forced", "open-sourced"): its base
+        # form often means something else ("force", "open-source").
         return [word]
     forms = {word}
     for lemma in _lemmas(word):

@@ -68,7 +68,7 @@ _CN_MAG = r"(?:\s*(?P<cnmag>万亿|萬億|[十百千](?:亿|億|万|萬)|亿|億
 _NUMBER = rf"(?P<num>{_AR_NUM}|{_CN_NUM})(?:{_CN_MAG}|{_EN_MAG})?"
 _PREFIX_CUR = r"(?P<pcur>US\$|USD\s?|U\.S\.\s?\$|HK\$|RMB\s?|CNY\s?|¥|￥|€|\$)"
 _SUFFIX_CUR = (
-    r"(?P<scur>美元|美金|美分|元人民币|人民币|港元|港币|日元|欧元|元"
+    r"(?P<scur>[^\S\n]?(?:美元|美金|美分|元人民币|人民币|港元|港币|日元|欧元|元)"
     r"|[\s-]*(?:US\s)?dollars?|\s*(?:USD|RMB|CNY|yuan)(?![A-Za-z])|\s*cents?)"
 )
 _PERCENT = r"(?P<pct>\s*(?:%|％|percent(?![A-Za-z])|per\s?cent(?![A-Za-z])|个百分点|percentage points?))"

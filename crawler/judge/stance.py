@@ -37,7 +37,7 @@ DOUBT_EN = (
     # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
     "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
     "fabricated debatable controversial unconfirmed misinformation disinformation bogus"
-).split()
+).split() + ["fake news"]
 # Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
 DEBUNK_ZH = (
     "辟谣 谣言 真相 不实 误读 误解 夸大其词 言过其实 神话 假消息 假新闻 被夸大 真的吗 是真的吗 并非如此"
