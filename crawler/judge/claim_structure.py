@@ -85,3 +85,44 @@ def figure_owner(text: str, start: int, end: int, about: TermGroup | None, other
             if last is None or found.start() > last[0]:
                 last = (found.start(), owner)  # type: ignore[assignment]
     return last[1] if last else None
+
+
+# A sentence that opens by turning to something else ("相比之下，…", "By contrast, …") is not about the
+# subject of the sentences before it.
+_TURNS_AWAY = re.compile(
+    r"^[\s“\"「(（]*(?:相比之下|相较之下|与此相对|与之相比|与此相比|反观|反之|另一方面|"
+    r"by contrast|in contrast|on the other hand|meanwhile|elsewhere)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# A product with a version glued to its name ("Qwen2.5-Max", "Baichuan-Omni-1.5", "Llama-3", "GPT-4o").
+_VERSIONED_NAME = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z][A-Za-z]{2,}(?:-[A-Za-z]+)*(?:-|(?<=[a-z]))v?\d+(?:\.\d+)*[A-Za-z]?(?:-[A-Za-z0-9]+)*"
+)
+
+
+def turns_away(text: str) -> bool:
+    """Whether the sentence opens by turning from what came before ("相比之下", "By contrast")."""
+    return _TURNS_AWAY.match(text) is not None
+
+
+def names_other_product(text: str, about: TermGroup | None) -> bool:
+    """Whether the sentence names a versioned product ("Qwen2.5-Max") that is not the claim's subject and
+    not only what something is compared with: a sentence about that product, not about the subject."""
+    for found in _VERSIONED_NAME.finditer(text):
+        if about is not None and about.search(found.group()) is not None:
+            continue
+        if not comparison_object(text, found.start(), found.end()):
+            return True
+    return False
+
+
+_COMPARES = re.compile(
+    r"不如|不及|比不上|差距|落后|逊色|逊于|高出|低于|高于|远超|[多少贵]\s*\d|倍"
+    r"|\b(?:behind|lags?|lagging|trails?|trailing|falls? short|worse|better|less|more|fewer|gap|times)\b",
+    re.IGNORECASE,
+)
+
+
+def compares(text: str) -> bool:
+    """Whether the sentence compares (a gap, "不如", "behind", "差距约 27 倍")."""
+    return _COMPARES.search(text) is not None

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
-from crawler.judge.claim_structure import figure_owner, names_subject
+from crawler.judge.claim_structure import compares, figure_owner, names_other_product, names_subject, turns_away
 from crawler.judge.numbers import Quantity, compare, extract_quantities
 from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
@@ -302,6 +302,8 @@ class ClaimSet:
             and not (_hit(claim.about, sentence.paragraph) or _hit(claim.about, title))
         ):
             return None
+        if not about_here and (turns_away(text) or names_other_product(text, claim.about)):
+            return None  # "相比之下，国外的模型…", "Qwen2.5-Max 的表现…": about something else
         # A name the subject is only compared with ("比 o1 便宜", "cheaper than o1") is no other subject.
         other_subject = _hit(claim.others, text) and names_subject(claim.others, text)
         if other_subject and not about_here:
@@ -325,10 +327,11 @@ class ClaimSet:
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
         # this sentence or the one before ("It cost $5.6m. That leaves out research.").
         grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
-        # A claim that states no amount of money is not corrected by a comparison of prices ("o1 的价格为
-        # 15 美元和 60 美元，差距约 27 倍" says nothing of how R1 performs).
-        priced = any(spec.quantity.kind == "money" for spec in claim.quantities)
-        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text, skip_money=not priced)
+        # A claim that states no amount of money (or no count) is not corrected by a comparison of prices
+        # or of counts ("o1 的价格为 15 美元和 60 美元，差距约 27 倍", "visits fall far short of ChatGPT's
+        # 130 million" say nothing of how R1 performs).
+        stated = frozenset(spec.quantity.kind for spec in claim.quantities)
+        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text, skip_amounts=stated)
         if grounded and corrected:
             return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
         if conflict:
@@ -444,24 +447,29 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
 
 
 def _polarity_in_clauses(
-    patterns: tuple[Pattern, ...], text: str, *, skip_money: bool = False
+    patterns: tuple[Pattern, ...], text: str, *, skip_amounts: frozenset[str] | None = None
 ) -> tuple[bool, bool]:
-    """`_polarity` of the patterns within two neighbouring clauses of the sentence (with `skip_money`,
-    not in clauses that state an amount of money: they compare prices)."""
+    """`_polarity` of the patterns within two neighbouring clauses of the sentence; with `skip_amounts`
+    (the kinds of figure the claim states), none in a comparison that states an amount of money or a
+    count of another kind: it compares prices or counts, not what the claim says."""
     if not _any(patterns, text):
+        return False, False
+    if skip_amounts is not None and compares(text) and _states_amount(text, skip_amounts):
         return False, False
     plain = flipped = False
     for window in _clause_windows(text):
-        if skip_money and _any(patterns, window) and _states_money(window):
-            continue
         said, denied = _polarity(patterns, window)
         plain, flipped = plain or said, flipped or denied
     return plain, flipped and not plain
 
 
-def _states_money(text: str) -> bool:
-    """Whether the text states an amount of money."""
-    return any(q.kind == "money" for q in extract_quantities(text))
+def _states_amount(text: str, stated: frozenset[str]) -> bool:
+    """Whether the text states an amount of money or a count of a thousand or more, of a kind the claim
+    does not state."""
+    return any(
+        q.kind not in stated and (q.kind == "money" or (q.kind == "count" and q.value >= 1000))
+        for q in extract_quantities(text)
+    )
 
 
 def _clip(sentence: str) -> str:

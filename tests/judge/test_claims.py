@@ -375,3 +375,24 @@ def test_a_sentence_opening_with_this_is_refers_back() -> None:
     claim_set = load_claim_set(SEED)
     text = "DeepSeek 上周发布了新模型。\n这是一款开源模型，训练成本只有同行的一小部分。"
     assert stances(claim_set, "", text).get("under-6m-cost") == "mentions"
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "sentence", "stance"),
+    [
+        # a versioned product other than the subject, in a sentence that does not name the subject
+        ("r1-matches-openai", "测试中，Qwen2.5-Max 的表现优于 GPT-4o。", None),
+        # a sentence that turns away from the paragraph's subject
+        ("r1-open-low-cost", "相比之下，美国的同类模型大多没有开源。", None),
+        # a comparison of traffic says nothing of how R1 performs
+        ("r1-matches-openai", "DeepSeek 的日访问量仍远不及 ChatGPT 的 1.5 亿次。", None),
+        # split price-cut expressions
+        ("openai-price-cut-coming", "OpenAI 下调了 o1 的 API 价格。", "supports"),
+        ("openai-price-cut-coming", "OpenAI will cut the API prices of o1 next month.", "supports"),
+    ],
+)
+def test_sentences_about_something_else_are_no_evidence(
+    claims: ClaimSet, claim_id: str, sentence: str, stance: str | None
+) -> None:
+    text = f"DeepSeek R1 发布了。{sentence}"  # one paragraph: its subject is named before
+    assert stances(claims, "", text).get(claim_id) == stance
