@@ -6,6 +6,8 @@ spelling (开源 finds 開源); ``re:...`` is a regular expression as written. A
 last word of a phrase) also matches its regular inflections, whichever form is written: "cost" finds
 "costs" and "costing", "released" finds "release", "cut prices" finds "cut price" (irregular forms,
 such as "fell", are listed as words of their own; names, written with capitals, are matched as written).
+A Chinese compound of two-character words (jieba's segmentation) also matches with up to two characters
+between its words: "训练成本" finds "训练的成本" and "训练总成本".
 """
 
 from __future__ import annotations
@@ -105,6 +107,37 @@ def _inflected_last_word(body: str) -> tuple[str, list[str]] | None:
     return (body[:cut], forms) if len(forms) > 1 else None
 
 
+_CJK_GAP = r"[\u4e00-\u9fff]{0,2}?"
+_CJK_TERM = re.compile(r"[\u4e00-\u9fff]{4,}")
+
+
+def _chars_regex(body: str) -> str:
+    """A term's characters as a pattern: spaces and hyphens interchangeable, both Chinese scripts."""
+    parts: list[str] = []
+    for char in body:
+        if char in " -":
+            parts.append(r"[\s\-]?" if char == "-" else r"[\s\-]+")
+        elif char in _VARIANTS:
+            parts.append(f"[{char}{_VARIANTS[char]}]")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _split_compound(body: str) -> tuple[str, ...] | None:
+    """A Chinese compound of two-character words ("训练成本" -> 训练, 成本), as jieba segments it; None for
+    anything else. Chinese writes such compounds apart as often as together ("训练的成本")."""
+    if not _CJK_TERM.fullmatch(body):
+        return None
+    import jieba  # loaded on first use: its dictionary takes a second
+
+    words = tuple(jieba.lcut(body, HMM=False))
+    if len(words) < 2 or any(len(word) < 2 for word in words):
+        return None
+    return words
+
+
 def _term_regex(term: str) -> str:
     """One term as a regular expression (see the module docstring for the rules)."""
     if term.startswith("re:"):
@@ -119,15 +152,11 @@ def _term_regex(term: str) -> str:
     inflected = None if wildcard else _inflected_last_word(body)
     if inflected is not None:
         body = inflected[0]
-    parts: list[str] = []
-    for char in body:
-        if char in " -":
-            parts.append(r"[\s\-]?" if char == "-" else r"[\s\-]+")
-        elif char in _VARIANTS:
-            parts.append(f"[{char}{_VARIANTS[char]}]")
-        else:
-            parts.append(re.escape(char))
-    expression = "".join(parts)
+    expression = _chars_regex(body)
+    split = None if wildcard else _split_compound(body)
+    if split is not None:
+        # "训练成本" also as "训练的成本", "训练总成本": its words with up to two characters between
+        expression = f"(?:{expression}|{_CJK_GAP.join(_chars_regex(word) for word in split)})"
     if inflected is not None:
         return rf"(?<![A-Za-z0-9]){expression}(?:{'|'.join(inflected[1])})(?![A-Za-z0-9])"
     # Names such as OpenAI or GPT-4o are often glued to the next Latin word in Chinese text

@@ -83,3 +83,12 @@ def test_inflection_leaves_participles_names_and_look_alikes_as_written() -> Non
     assert group.search("two closed-source models") is not None
     assert group.search("new subsidies for chips") is not None
     assert group.search("subsidyx") is None
+
+
+def test_chinese_compounds_match_with_a_few_characters_between_their_words() -> None:
+    group = compile_terms(("训练成本", "出口管制"))
+    assert group.search("它训练的成本很低") is not None
+    assert group.search("出口到欧洲的芯片也受到管制") is None  # too far apart
+    assert group.search("美国的出口芯片管制") is not None
+    assert group.search("訓練的成本") is not None  # traditional script too
+    assert group.search("训练了很久，成本很低") is None
