@@ -256,8 +256,14 @@ def sweep(articles: Sequence[LabelledArticle], groups: dict[str, str], topics: S
     return 0
 
 
-def development_only(articles: Sequence[LabelledArticle], groups: dict[str, str], topics: Sequence[TopicTerms],
-                     threshold: float, rules: ClaimSet, errors: bool) -> int:  # fmt: skip
+def development_only(
+    articles: Sequence[LabelledArticle],
+    groups: dict[str, str],
+    topics: Sequence[TopicTerms],
+    threshold: float,
+    rules: ClaimSet,
+    errors: bool,
+) -> int:
     """The development half's figures (and errors), without judging a held-out article."""
     development, _ = halves(articles, groups)
     predictions = predict(development, topics, threshold, rules)
@@ -269,8 +275,8 @@ def development_only(articles: Sequence[LabelledArticle], groups: dict[str, str]
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Score relevance and claims on the shared corpus; write the section of results.md."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line of `main`."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.judging_offline", description=__doc__.split("\n")[0]
     )
@@ -300,7 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
     parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
-    args = parser.parse_args(argv if argv is not None else [])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score relevance and claims on the shared corpus; write the section of results.md."""
+    args = _parser().parse_args(argv if argv is not None else [])
     folder = corpus_dir()
     if folder is None:
         print("judging_offline: ../shared/corpus/news/deepseek_stargate is absent; nothing measured",

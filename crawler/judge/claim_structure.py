@@ -33,7 +33,9 @@ _EN_COMPARE_BEFORE = (
 ).split()
 # A marker, then a few light words ("超过了美国的", "the performance of", "that of") before the name.
 _COMPARE_BEFORE = re.compile(
-    r"(?:(?:" + "|".join(map(re.escape, _ZH_COMPARE_BEFORE)) + r"|(?<![对无相类排占正反好])比(?![如例特赛率重值分较]))"
+    r"(?:(?:"
+    + "|".join(map(re.escape, _ZH_COMPARE_BEFORE))
+    + r"|(?<![对无相类排占正反好])比(?![如例特赛率重值分较]))"
     r"[^，。,;；:：！？!?\s]{0,6}\s*"
     r"|(?<![A-Za-z])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _EN_COMPARE_BEFORE) + r")"
     r"(?:\s+(?:the|a|an|that|those|of|its|their|[A-Za-z]+'s|benchmark|benchmarks|performance|models?)){0,4}\s*)$",
@@ -66,7 +68,9 @@ def names_subject(group: TermGroup | None, text: str) -> bool:
     )
 
 
-def figure_owner(text: str, start: int, end: int, about: TermGroup | None, others: TermGroup | None) -> Owner | None:
+def figure_owner(
+    text: str, start: int, end: int, about: TermGroup | None, others: TermGroup | None
+) -> Owner | None:
     """Whose figure text[start:end] is: the claim's subject (`about`) or another (`others`), by the name
     right after it ("$100m for GPT-4") or else the last name before it; None when neither is named."""
     for group, owner in ((others, "other"), (about, "about")):
@@ -80,7 +84,9 @@ def figure_owner(text: str, start: int, end: int, about: TermGroup | None, other
         if group is None:
             continue
         for found in group.pattern.finditer(text, 0, start):
-            if not found.group() or (owner == "other" and comparison_object(text, found.start(), found.end())):
+            if not found.group() or (
+                owner == "other" and comparison_object(text, found.start(), found.end())
+            ):
                 continue
             if last is None or found.start() > last[0]:
                 last = (found.start(), owner)  # type: ignore[assignment]

@@ -90,8 +90,11 @@ def english_forms(word: str) -> list[str]:
         else:
             plural = lemma + ("es" if lemma.endswith(("s", "x", "z", "ch", "sh")) else "s")
             forms.update({lemma, plural, lemma + "ed", lemma + "ing"})
-            if len(lemma) <= 4 and lemma[-1] not in _VOWELS + "wxy" and lemma[-2] in _VOWELS and (
-                lemma[-3] not in _VOWELS
+            if (
+                len(lemma) <= 4
+                and lemma[-1] not in _VOWELS + "wxy"
+                and lemma[-2] in _VOWELS
+                and (lemma[-3] not in _VOWELS)
             ):
                 forms.update({lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"})  # ban -> banned
     return sorted(forms, key=len, reverse=True)

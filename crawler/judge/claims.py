@@ -24,7 +24,13 @@ from pathlib import Path
 import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
-from crawler.judge.claim_structure import compares, figure_owner, names_other_product, names_subject, turns_away
+from crawler.judge.claim_structure import (
+    compares,
+    figure_owner,
+    names_other_product,
+    names_subject,
+    turns_away,
+)
 from crawler.judge.numbers import Quantity, compare, extract_quantities
 from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
@@ -62,8 +68,9 @@ _ANAPHOR = re.compile(
 # "X、Y、Z……用这些来描述它有些夸张", "all these claims are overblown": a doubt that refers back to several
 # things takes in everything the sentence said before it.
 _PLURAL_ANAPHOR = re.compile(
-    r"这些|这类|此类|诸如此类|凡此种种|\b(?:these|those|such|all these|all those) (?:claims|descriptions|headlines|"
-    r"reports|comments|predictions|views|narratives|words|statements|fears|figures)\b",
+    r"这些|这类|此类|诸如此类|凡此种种|\b(?:these|those|such|all these|all those) "
+    r"(?:claims|descriptions|headlines|reports|comments|predictions|views|narratives|words|statements|fears"
+    r"|figures)\b",
     re.IGNORECASE,
 )
 _OPENING_ANAPHOR = re.compile(

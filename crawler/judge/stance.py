@@ -26,18 +26,21 @@ DOUBT_ZH = (
     "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
     "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 迷思 误区 事实核查 不准确 不正确 可疑 怀疑论"
 ).split()
-DOUBT_EN = (
-    "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
-    "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
-    "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
-    "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
-    "incorrect "
-    # the English of the Chinese words above (误解/误读, 高估/低估, 假新闻, 站不住脚, 子虚乌有, 纯属虚构,
-    # 值得商榷, 有争议, 无法证实, 误传) and the Chinese of the English (迷思 myth, 误区 misconception,
-    # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
-    "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
-    "fabricated debatable controversial unconfirmed misinformation disinformation bogus"
-).split() + ["fake news"]
+DOUBT_EN = [
+    *(
+        "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
+        "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
+        "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
+        "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
+        "incorrect "
+        # the English of the Chinese words above (误解/误读, 高估/低估, 假新闻, 站不住脚, 子虚乌有, 纯属虚构,
+        # 值得商榷, 有争议, 无法证实, 误传) and the Chinese of the English (迷思 myth, 误区 misconception,
+        # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
+        "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
+        "fabricated debatable controversial unconfirmed misinformation disinformation bogus"
+    ).split(),
+    "fake news",
+]
 # Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
 DEBUNK_ZH = (
     "辟谣 谣言 真相 不实 误读 误解 夸大其词 言过其实 神话 假消息 假新闻 被夸大 真的吗 是真的吗 并非如此"

@@ -48,7 +48,9 @@ def test_a_figure_belongs_to_the_subject_named_last_before_it(sentence: str, fig
         ("R1 and o1 were both tested by the lab.", "o1", False),
     ],
 )
-def test_a_name_after_a_comparison_marker_is_only_compared_with(sentence: str, name: str, compared: bool) -> None:
+def test_a_name_after_a_comparison_marker_is_only_compared_with(
+    sentence: str, name: str, compared: bool
+) -> None:
     start = sentence.index(name)
     assert comparison_object(sentence, start, start + len(name)) is compared
 

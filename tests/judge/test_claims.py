@@ -345,20 +345,40 @@ def test_a_rate_is_not_a_total(claims: ClaimSet) -> None:
     ("claim_id", "sentence", "stance"),
     [
         # a figure contradicts the claim when it is the subject's, whoever else the sentence names
-        ("under-6m-cost", "分析称 DeepSeek 的 V3 实际花费超过 10 亿美元，远非 OpenAI 所说的那样。", "disputes"),
-        ("under-6m-cost", "Analysts think DeepSeek's R1 cost over $1 billion, while o1 cost even more.", "disputes"),
+        (
+            "under-6m-cost",
+            "分析称 DeepSeek 的 V3 实际花费超过 10 亿美元，远非 OpenAI 所说的那样。",
+            "disputes",
+        ),
+        (
+            "under-6m-cost",
+            "Analysts think DeepSeek's R1 cost over $1 billion, while o1 cost even more.",
+            "disputes",
+        ),
         ("under-6m-cost", "DeepSeek 很便宜，而 Meta 的 Llama 训练花了 1 亿美元。", None),
         # "与 X … 相当" compares; "并不相当" still disputes
         ("r1-matches-openai", "测试显示 DeepSeek R1 与 OpenAI 最新模型的推理能力相当。", "supports"),
         ("r1-matches-openai", "测试显示 DeepSeek R1 与 OpenAI 最新模型的推理能力并不相当。", "disputes"),
         # a price comparison says nothing of how R1 performs
-        ("r1-matches-openai", "DeepSeek R1 每百万 token 收费 2 美元，OpenAI o1 收费 60 美元，差距约 30 倍。", None),
+        (
+            "r1-matches-openai",
+            "DeepSeek R1 每百万 token 收费 2 美元，OpenAI o1 收费 60 美元，差距约 30 倍。",
+            None,
+        ),
         ("r1-matches-openai", "On price, DeepSeek charges $2 where o1 charges $60, a wide gap.", None),
         # Nvidia's shares rising disputes that R1 is a blow to it
-        ("nvidia-threatened", "A week later Nvidia's shares rallied and regained most of the loss.", "disputes"),
+        (
+            "nvidia-threatened",
+            "A week later Nvidia's shares rallied and regained most of the loss.",
+            "disputes",
+        ),
         ("nvidia-threatened", "一周后英伟达股价大涨，收复大部分失地。", "disputes"),
         # "not X but Y" rejects X
-        ("sanctions-forced-innovation", "DeepSeek 的这些优化并不是出口管制逼出来的，而是团队主动的选择。", "disputes"),
+        (
+            "sanctions-forced-innovation",
+            "DeepSeek 的这些优化并不是出口管制逼出来的，而是团队主动的选择。",
+            "disputes",
+        ),
         # a doubt that refers back to several quoted descriptions covers them all
         ("nvidia-threatened", "“英伟达股价将暴跌”，“硅谷迎来末日”，这些说法都言过其实。", "disputes"),
         # the claim's own wording: attended a State Council symposium
