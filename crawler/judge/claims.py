@@ -73,6 +73,13 @@ _PLURAL_ANAPHOR = re.compile(
     r"|figures)\b",
     re.IGNORECASE,
 )
+# "对 X 的质疑", "doubts about X": what a doubt is about, named with it.
+_DOUBT_OBJECT = re.compile(
+    r"对(?P<object>[^，。；！？]{2,40}?)的(?:质疑|怀疑|担忧|争议)"
+    r"|\b(?:doubts?|questions|scepticism|skepticism) (?:about|over|on|regarding) "
+    r"(?P<en>(?:(?!\b(?:as|while|but|after|when|because|since|and)\b)[^,;.]){3,80})",
+    re.IGNORECASE,
+)
 _OPENING_ANAPHOR = re.compile(
     r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
     r"(?:该|这家|这款|这个|这是|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
@@ -441,6 +448,10 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
     windows = []
     for index, clause in enumerate(clauses):
         if not doubt(clause):
+            continue
+        named = _DOUBT_OBJECT.search(clause)
+        if named is not None:
+            windows.append(named.group("object") or named.group("en"))  # "对 X 的质疑": names what it doubts
             continue
         windows.append(clause)
         following = clauses[index + 1] if index + 1 < len(clauses) else ""

@@ -416,3 +416,17 @@ def test_sentences_about_something_else_are_no_evidence(
 ) -> None:
     text = f"DeepSeek R1 发布了。{sentence}"  # one paragraph: its subject is named before
     assert stances(claims, "", text).get(claim_id) == stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("DeepSeek 的发布引发了市场对美国出口政策的质疑，英伟达股价随后暴跌。", "supports"),
+        ("Investors voiced doubts about Big Tech's spending plans as Nvidia shares plunged.", "supports"),
+        ("分析师对英伟达股价将持续暴跌的判断提出质疑。", "disputes"),
+    ],
+)
+def test_a_doubt_that_names_its_object_bears_on_that_object_only(
+    claims: ClaimSet, sentence: str, stance: str
+) -> None:
+    assert claims.judge_sentence("nvidia-threatened", sentence) == stance
