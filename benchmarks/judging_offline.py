@@ -3,6 +3,7 @@
     python -m benchmarks judging_offline                      # score and write benchmarks/results.md
     python -m benchmarks.judging_offline --errors             # also list the development half's misses
     python -m benchmarks.judging_offline --baseline-claims OLD.yaml   # score another claims file alongside
+    python -m benchmarks.judging_offline --development-only --errors  # while developing: no held-out figure
 
 The articles are split by a hash of their duplicate group (`benchmarks.labelled_corpus`): the method is
 developed on the development half only; the held-out half's figures are printed but its errors are listed
@@ -255,8 +256,27 @@ def sweep(articles: Sequence[LabelledArticle], groups: dict[str, str], topics: S
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Score relevance and claims on the shared corpus; write the section of results.md."""
+def development_only(
+    articles: Sequence[LabelledArticle],
+    groups: dict[str, str],
+    topics: Sequence[TopicTerms],
+    threshold: float,
+    rules: ClaimSet,
+    errors: bool,
+) -> int:
+    """The development half's figures (and errors), without judging a held-out article."""
+    development, _ = halves(articles, groups)
+    predictions = predict(development, topics, threshold, rules)
+    figures = score(development, predictions)
+    if errors:
+        print_errors(development, predictions)
+    print("\n".join([*TABLE_HEAD, *figures_rows("development only", {"development": figures})]))
+    print("\n".join(confusion_table(figures)))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line of `main`."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.judging_offline", description=__doc__.split("\n")[0]
     )
@@ -279,9 +299,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the development half's figures over a grid of the finder's thresholds, then stop",
     )
+    parser.add_argument(
+        "--development-only",
+        action="store_true",
+        help="judge and score the development half only (no held-out figure is computed); writes nothing",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.md alone")
     parser.add_argument("--note", action="append", default=[], help="a sentence to add to the section")
-    args = parser.parse_args(argv if argv is not None else [])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score relevance and claims on the shared corpus; write the section of results.md."""
+    args = _parser().parse_args(argv if argv is not None else [])
     folder = corpus_dir()
     if folder is None:
         print("judging_offline: ../shared/corpus/news/deepseek_stargate is absent; nothing measured",
@@ -296,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     groups = duplicate_groups(folder)
     if args.sweep:
         return sweep(articles, groups, topics, settings.relevance.threshold, rules, backend)
+    if args.development_only:
+        return development_only(articles, groups, topics, settings.relevance.threshold, rules, args.errors)
     claim_set = with_encoder(rules, backend) if backend in FINDER_ON else rules
     notes = list(args.note)
     started = time.perf_counter()

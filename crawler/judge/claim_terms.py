@@ -2,7 +2,12 @@
 
 A Latin word matches whole words only ("chip" is not found in "chipset"), a trailing ``*`` matches any
 ending, a space or hyphen inside a term matches either; a Chinese word also matches its traditional
-spelling (开源 finds 開源); ``re:...`` is a regular expression as written.
+spelling (开源 finds 開源); ``re:...`` is a regular expression as written. A lower-case English word (the
+last word of a phrase) also matches its regular inflections, whichever form is written: "cost" finds
+"costs" and "costing", "released" finds "release", "cut prices" finds "cut price" (irregular forms,
+such as "fell", are listed as words of their own; names, written with capitals, are matched as written).
+A Chinese compound of two-character words (jieba's segmentation) also matches with up to two characters
+between its words: "训练成本" finds "训练的成本" and "训练总成本".
 """
 
 from __future__ import annotations
@@ -47,6 +52,95 @@ class TermError(ValueError):
     """A term list cannot be expanded or compiled (unknown name, cycle, bad expression)."""
 
 
+_VOWELS = "aeiou"
+# Words that look inflected but are not ("news" is no plural of "new"), or whose forms are other words
+# ("routing" is of "route", not "rout").
+_UNINFLECTED = frozenset("news its was has this thus always perhaps series species during thing rout".split())
+_INFLECTABLE = re.compile(r"[a-z][a-z'\- ]*[a-z]")
+
+
+def _lemmas(word: str) -> set[str]:
+    """The base forms a regularly inflected English word may come from (the word itself when it shows no
+    inflection)."""
+    lemmas: set[str] = set()
+    if word.endswith("ies") and len(word) > 4:
+        lemmas.add(word[:-3] + "y")
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        lemmas.add(word[:-1])
+        if word.endswith("es") and len(word) > 4:
+            lemmas.add(word[:-2])  # taxes -> tax, but closes -> close as well
+    return lemmas or {word}
+
+
+def english_forms(word: str) -> list[str]:
+    """A lower-case English word and its regular inflections (-s, -es, -ed, -ing, with -e, -y and doubled
+    final consonants), from whichever form is given ("costs" -> cost, costs, costed, costing)."""
+    if len(word) < 3 or not word.isalpha() or not word.islower() or word in _UNINFLECTED:
+        return [word]
+    if word.endswith(("ed", "ing")):
+        # A participle written in a claims file is meant as written ("forced", "open-sourced"): its base
+        # form often means something else ("force", "open-source").
+        return [word]
+    forms = {word}
+    for lemma in _lemmas(word):
+        if lemma.endswith("e"):
+            forms.update({lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"})
+        elif lemma.endswith("y") and lemma[-2] not in _VOWELS:
+            forms.update({lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"})
+        else:
+            plural = lemma + ("es" if lemma.endswith(("s", "x", "z", "ch", "sh")) else "s")
+            forms.update({lemma, plural, lemma + "ed", lemma + "ing"})
+            if (
+                len(lemma) <= 4
+                and lemma[-1] not in _VOWELS + "wxy"
+                and lemma[-2] in _VOWELS
+                and (lemma[-3] not in _VOWELS)
+            ):
+                forms.update({lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"})  # ban -> banned
+    return sorted(forms, key=len, reverse=True)
+
+
+def _inflected_last_word(body: str) -> tuple[str, list[str]] | None:
+    """A lower-case English term split into what comes before its last word and that word's forms."""
+    if not _INFLECTABLE.fullmatch(body):
+        return None
+    cut = max(body.rfind(" "), body.rfind("-")) + 1
+    last = body[cut:]
+    forms = english_forms(last)
+    return (body[:cut], forms) if len(forms) > 1 else None
+
+
+_CJK_GAP = r"[\u4e00-\u9fff]{0,2}?"
+_CJK_TERM = re.compile(r"[\u4e00-\u9fff]{4,}")
+
+
+def _chars_regex(body: str) -> str:
+    """A term's characters as a pattern: spaces and hyphens interchangeable, both Chinese scripts."""
+    parts: list[str] = []
+    for char in body:
+        if char in " -":
+            parts.append(r"[\s\-]?" if char == "-" else r"[\s\-]+")
+        elif char in _VARIANTS:
+            parts.append(f"[{char}{_VARIANTS[char]}]")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _split_compound(body: str) -> tuple[str, ...] | None:
+    """A Chinese compound of two-character words ("训练成本" -> 训练, 成本), as jieba segments it; None for
+    anything else. Chinese writes such compounds apart as often as together ("训练的成本")."""
+    if not _CJK_TERM.fullmatch(body):
+        return None
+    import jieba  # loaded on first use: its dictionary takes a second
+
+    words = tuple(jieba.lcut(body, HMM=False))
+    if len(words) < 2 or any(len(word) < 2 for word in words):
+        return None
+    return words
+
+
 def _term_regex(term: str) -> str:
     """One term as a regular expression (see the module docstring for the rules)."""
     if term.startswith("re:"):
@@ -58,15 +152,16 @@ def _term_regex(term: str) -> str:
         return f"(?:{expression})"
     wildcard = term.endswith("*")
     body = term[:-1] if wildcard else term
-    parts: list[str] = []
-    for char in body:
-        if char in " -":
-            parts.append(r"[\s\-]?" if char == "-" else r"[\s\-]+")
-        elif char in _VARIANTS:
-            parts.append(f"[{char}{_VARIANTS[char]}]")
-        else:
-            parts.append(re.escape(char))
-    expression = "".join(parts)
+    inflected = None if wildcard else _inflected_last_word(body)
+    if inflected is not None:
+        body = inflected[0]
+    expression = _chars_regex(body)
+    split = None if wildcard else _split_compound(body)
+    if split is not None:
+        # "训练成本" also as "训练的成本", "训练总成本": its words with up to two characters between
+        expression = f"(?:{expression}|{_CJK_GAP.join(_chars_regex(word) for word in split)})"
+    if inflected is not None:
+        return rf"(?<![A-Za-z0-9]){expression}(?:{'|'.join(inflected[1])})(?![A-Za-z0-9])"
     # Names such as OpenAI or GPT-4o are often glued to the next Latin word in Chinese text
     # ("OpenAIGPT-4o"); plain words and short names keep whole-word matching.
     glued_name = len(body) >= 4 and re.search(r"[A-Z0-9]", body[1:]) is not None and not body.isupper()
@@ -119,8 +214,20 @@ def _needle(term: str) -> tuple[str, str] | None:
     token = _LATIN_TOKEN.match(folded)
     if token is None:
         return None
+    inflected = None if term.endswith("*") else _inflected_last_word(term)
+    if inflected is not None and not inflected[0]:
+        # A single inflected word: look for what all its forms begin with.
+        return ("text", _common_prefix(inflected[1]))
     glued = term.endswith("*") or (token.end() == len(folded) and len(folded) >= 4 and not term.islower())
     return ("text" if glued else "word", token.group())
+
+
+def _common_prefix(words: Sequence[str]) -> str:
+    prefix = words[0]
+    for word in words[1:]:
+        while not word.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
 
 
 class TermGroup:

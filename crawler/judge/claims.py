@@ -24,6 +24,13 @@ from pathlib import Path
 import yaml
 
 from crawler.judge.claim_schema import Claim, ClaimsDocument, ClaimsFileError, Group, Pattern, parse_claims
+from crawler.judge.claim_structure import (
+    compares,
+    figure_owner,
+    names_other_product,
+    names_subject,
+    turns_away,
+)
 from crawler.judge.numbers import Quantity, compare, extract_quantities
 from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
 from crawler.judge.text import split_paragraphs, split_sentences
@@ -57,10 +64,25 @@ _ANAPHOR = re.compile(
     re.IGNORECASE,
 )
 # A sentence that opens by referring back to the subject of its paragraph ("该模型…", "这家公司称…",
-# "The company said…", "It was…") is about that subject even though it does not name it.
+# "这是一款…", "The company said…", "It was…") is about that subject even though it does not name it.
+# "X、Y、Z……用这些来描述它有些夸张", "all these claims are overblown": a doubt that refers back to several
+# things takes in everything the sentence said before it.
+_PLURAL_ANAPHOR = re.compile(
+    r"这些|这类|此类|诸如此类|凡此种种|\b(?:these|those|such|all these|all those) "
+    r"(?:claims|descriptions|headlines|reports|comments|predictions|views|narratives|words|statements|fears"
+    r"|figures)\b",
+    re.IGNORECASE,
+)
+# "对 X 的质疑", "doubts about X": what a doubt is about, named with it.
+_DOUBT_OBJECT = re.compile(
+    r"对(?P<object>[^，。；！？]{2,40}?)的(?:质疑|怀疑|担忧|争议)"
+    r"|\b(?:doubts?|questions|scepticism|skepticism) (?:about|over|on|regarding) "
+    r"(?P<en>(?:(?!\b(?:as|while|but|after|when|because|since|and)\b)[^,;.]){3,80})",
+    re.IGNORECASE,
+)
 _OPENING_ANAPHOR = re.compile(
     r"^[\s“\"「『（(]*(?:(?:而|但|且|并且|同时|此外|据悉|另外)[，,]?\s*)?"
-    r"(?:该|这家|这款|这个|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
+    r"(?:该|这家|这款|这个|这是|此|其|它)(?:公司|模型|初创公司|初创企业|企业|团队|大模型|AI模型)?"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
 )
@@ -294,14 +316,22 @@ class ClaimSet:
             and not (_hit(claim.about, sentence.paragraph) or _hit(claim.about, title))
         ):
             return None
-        other_subject = _hit(claim.others, text)
+        if not about_here and (turns_away(text) or names_other_product(text, claim.about)):
+            return None  # "相比之下，国外的模型…", "Qwen2.5-Max 的表现…": about something else
+        # A name the subject is only compared with ("比 o1 便宜", "cheaper than o1") is no other subject.
+        other_subject = _hit(claim.others, text) and names_subject(claim.others, text)
         if other_subject and not about_here:
             return None
         penalty = 0.0 if about_here else NEAR_PENALTY
-        agree, conflict = self._numbers(claim, sentence.quantities, text)
-        # A figure contradicts the claim only when the sentence names what the claim is about, and no
-        # other subject the figure could belong to.
-        conflict = conflict and about_here and not agree and not other_subject
+        agree, conflicts = self._numbers(claim, sentence.quantities, text)
+        # A figure contradicts the claim only when it is the claim's subject's: named last before it (or
+        # right after it) in the sentence, or, with no subject named near it, the sentence names the
+        # claim's subject and no other the figure could belong to.
+        conflict = not agree and any(
+            (owner := figure_owner(text, q.start, q.end, claim.about, claim.others)) == "about"
+            or (owner is None and about_here and not other_subject)
+            for q in conflicts
+        )
         said, denied = _polarity(claim.asserts, text)
         if not (said or denied) and SUBJECT_FROM_PREVIOUS:
             said, denied = _polarity(claim.asserts, text, sentence.previous)
@@ -311,7 +341,11 @@ class ClaimSet:
         # With figures to go by, a correction must be about the claim's subject or its figure, named in
         # this sentence or the one before ("It cost $5.6m. That leaves out research.").
         grounded = about_here or agree or not claim.quantities or self._grounds(claim, sentence.previous)
-        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text)
+        # A claim that states no amount of money (or no count) is not corrected by a comparison of prices
+        # or of counts ("o1 的价格为 15 美元和 60 美元，差距约 27 倍", "visits fall far short of ChatGPT's
+        # 130 million" say nothing of how R1 performs).
+        stated = frozenset(spec.quantity.kind for spec in claim.quantities)
+        corrected, corrected_denied = _polarity_in_clauses(claim.disputes, text, skip_amounts=stated)
         if grounded and corrected:
             return _Verdict("disputes", SCORE_PATTERN + 0.1 - penalty)
         if conflict:
@@ -347,8 +381,8 @@ class ClaimSet:
         for window in _doubt_windows(text, self._voices_doubt):
             if any(_found(group, window) for group in groups):
                 return True
-            agree, conflict = self._numbers(claim, tuple(extract_quantities(window)), window)
-            if agree or conflict:
+            agree, conflicts = self._numbers(claim, tuple(extract_quantities(window)), window)
+            if agree or conflicts:
                 return True
         return False
 
@@ -361,9 +395,10 @@ class ClaimSet:
         return any(not negated(text, m.start()) for m in self.doubt.pattern.finditer(text) if m.group())
 
     @staticmethod
-    def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, bool]:
-        """Whether the text has a figure that agrees with the claim's, and one that conflicts."""
-        agree = conflict = False
+    def _numbers(claim: Claim, quantities: tuple[Quantity, ...], text: str) -> tuple[bool, list[Quantity]]:
+        """Whether the text has a figure that agrees with the claim's, and the figures that conflict."""
+        agree = False
+        conflicts: list[Quantity] = []
         for spec in claim.quantities:
             if spec.context and not _any(spec.context, text):
                 continue
@@ -372,8 +407,9 @@ class ClaimSet:
                     continue  # "$87,072/天", "$2 per hour": a rate, not a total a claim's figure could be
                 verdict = compare(spec.quantity, found)
                 agree = agree or verdict == "agree"
-                conflict = conflict or (verdict == "conflict" and spec.conflict_disputes)
-        return agree, conflict
+                if verdict == "conflict" and spec.conflict_disputes:
+                    conflicts.append(found)
+        return agree, conflicts
 
 
 def _feasible(claim: Claim, text: str, kinds: set[tuple[str, str]]) -> Claim:
@@ -413,24 +449,45 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
     for index, clause in enumerate(clauses):
         if not doubt(clause):
             continue
+        named = _DOUBT_OBJECT.search(clause)
+        if named is not None:
+            windows.append(named.group("object") or named.group("en"))  # "对 X 的质疑": names what it doubts
+            continue
         windows.append(clause)
         following = clauses[index + 1] if index + 1 < len(clauses) else ""
         if following and not _CONTRAST.match(following) and (len(clause) <= 10 or _LEADS_IN.search(clause)):
             windows.append(f"{clause} {following}")
-        if index and _ANAPHOR.search(clause):
+        if index and _PLURAL_ANAPHOR.search(clause):
+            windows.append(" ".join(clauses[: index + 1]))
+        elif index and _ANAPHOR.search(clause):
             windows.append(f"{clauses[index - 1]} {clause}")
     return windows
 
 
-def _polarity_in_clauses(patterns: tuple[Pattern, ...], text: str) -> tuple[bool, bool]:
-    """`_polarity` of the patterns within two neighbouring clauses of the sentence."""
+def _polarity_in_clauses(
+    patterns: tuple[Pattern, ...], text: str, *, skip_amounts: frozenset[str] | None = None
+) -> tuple[bool, bool]:
+    """`_polarity` of the patterns within two neighbouring clauses of the sentence; with `skip_amounts`
+    (the kinds of figure the claim states), none in a comparison that states an amount of money or a
+    count of another kind: it compares prices or counts, not what the claim says."""
     if not _any(patterns, text):
+        return False, False
+    if skip_amounts is not None and compares(text) and _states_amount(text, skip_amounts):
         return False, False
     plain = flipped = False
     for window in _clause_windows(text):
         said, denied = _polarity(patterns, window)
         plain, flipped = plain or said, flipped or denied
     return plain, flipped and not plain
+
+
+def _states_amount(text: str, stated: frozenset[str]) -> bool:
+    """Whether the text states an amount of money or a count of a thousand or more, of a kind the claim
+    does not state."""
+    return any(
+        q.kind not in stated and (q.kind == "money" or (q.kind == "count" and q.value >= 1000))
+        for q in extract_quantities(text)
+    )
 
 
 def _clip(sentence: str) -> str:

@@ -64,11 +64,11 @@ _CN_NUM = (
 )
 _AR_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _EN_MAG = r"(?:(?:\s*|-)(?P<enmag>trillion|tn|billion|bn|b|million|mn|mln|m|thousand|k)(?![A-Za-z]))"
-_CN_MAG = r"(?:\s*(?P<cnmag>万亿|萬億|亿|億|万|萬|千|百))"
+_CN_MAG = r"(?:\s*(?P<cnmag>万亿|萬億|[十百千](?:亿|億|万|萬)|亿|億|万|萬|千|百))"
 _NUMBER = rf"(?P<num>{_AR_NUM}|{_CN_NUM})(?:{_CN_MAG}|{_EN_MAG})?"
 _PREFIX_CUR = r"(?P<pcur>US\$|USD\s?|U\.S\.\s?\$|HK\$|RMB\s?|CNY\s?|¥|￥|€|\$)"
 _SUFFIX_CUR = (
-    r"(?P<scur>美元|美金|美分|元人民币|人民币|港元|港币|日元|欧元|元"
+    r"(?P<scur>[^\S\n]?(?:美元|美金|美分|元人民币|人民币|港元|港币|日元|欧元|元)"
     r"|[\s-]*(?:US\s)?dollars?|\s*(?:USD|RMB|CNY|yuan)(?![A-Za-z])|\s*cents?)"
 )
 _PERCENT = r"(?P<pct>\s*(?:%|％|percent(?![A-Za-z])|per\s?cent(?![A-Za-z])|个百分点|percentage points?))"
@@ -203,7 +203,18 @@ def _number_value(raw: str) -> float | None:
 
 _EN_MAGNITUDE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6,
                  "mn": 1e6, "mln": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}  # fmt: skip
-_CN_MAGNITUDE = {"万亿": 1e12, "萬億": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3, "百": 1e2}
+_CN_MAGNITUDE = {"万亿": 1e12, "萬億": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3, "百": 1e2,
+                 "十": 1e1}  # fmt: skip
+
+
+def _cn_magnitude(word: str) -> float:
+    """The factor of a Chinese magnitude after Arabic digits: 万 1e4, and compounds such as 百万 1e6, 千亿
+    1e11 ("5.6百万美元", "5千亿美元")."""
+    if not word:
+        return 1.0
+    if word in _CN_MAGNITUDE:
+        return _CN_MAGNITUDE[word]
+    return _CN_MAGNITUDE[word[0]] * _CN_MAGNITUDE[word[1:]]
 
 
 def _currency(prefix: str | None, suffix: str | None) -> tuple[str, float] | None:
@@ -239,7 +250,7 @@ def _quantity(plain: str, text: str, match: re.Match[str]) -> Quantity | None:
     if enmag in ("b", "m", "k") and currency is None and not _UNIT_AFTER.match(plain[match.end() :][:40]):
         # A bare "5m" or "3b" is a length or a model size name; only money or "342B tokens" scale.
         return _plain_quantity(plain, text, match.start(), match.end("num"), value)
-    value *= _EN_MAGNITUDE.get(enmag, 1.0) * _CN_MAGNITUDE.get(match.group("cnmag") or "", 1.0)
+    value *= _EN_MAGNITUDE.get(enmag, 1.0) * _cn_magnitude(match.group("cnmag") or "")
     start, end = match.start(), match.end()
     if match.group("pct"):
         return _qualified(plain, text, Quantity(value, "%", "percent", "", start, end))

@@ -17,9 +17,33 @@ _CN_SECTION_VALUE = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8}
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+_EN_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a": 1, "an": 1, "half a": 0.5,
+}  # fmt: skip
+# English number words before a magnitude ("two thousand", "six million", "half a trillion", "five hundred
+# billion"), written as digits padded with spaces so that offsets survive.
+_EN_WORD_NUMBER = re.compile(
+    r"(?<![A-Za-z])(?P<unit>half a|" + "|".join(w for w in _EN_UNITS if w != "half a") + r")"
+    r"(?P<hundred>[\s-]+hundred)?(?=[\s-]+(?:thousand|million|billion|trillion)\b)",
+    re.IGNORECASE,
+)
+
+
+def _digits_for_words(match: re.Match[str]) -> str:
+    value = _EN_UNITS[match.group("unit").lower()] * (100 if match.group("hundred") else 1)
+    digits = f"{value:g}"
+    return digits + " " * (len(match.group()) - len(digits))
+
+
 def to_halfwidth(text: str) -> str:
-    """Full-width digits, letters and signs as ASCII, character for character (offsets unchanged)."""
-    return text.translate(_HALFWIDTH)
+    """Full-width digits, letters and signs as ASCII, character for character, and English number words
+    before a magnitude as digits padded with spaces ("two thousand" -> "2   thousand"): offsets unchanged."""
+    plain = text.translate(_HALFWIDTH)
+    if re.search(r"thousand|million|billion|trillion", plain, re.IGNORECASE):
+        plain = _EN_WORD_NUMBER.sub(_digits_for_words, plain)
+    return plain
 
 
 def cn_to_float(raw: str) -> float | None:

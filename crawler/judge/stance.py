@@ -9,6 +9,8 @@ disputes are phrased in news writing, never words of particular articles.
 - A claim word that is negated flips the sentence's polarity: "OpenAI 选择不开放权重" does not dispute
   that OpenAI keeps its models closed (negating the opposite of the claim agrees with it), and
   "R1 is not on par with o1" disputes that R1 matches OpenAI.
+- "不是 X，而是 Y" and "not X but Y" reject X: its words count as negated ("这不是谣言，而是事实" is no
+  doubt; "R1 is not a copy of o1 but a new design" denies what X says).
 - A title or lead that frames the article as a debunk ("辟谣", "fact check", "the myth of …") makes the
   claims it names disputed, whatever the body then quotes.
 """
@@ -22,15 +24,23 @@ from collections.abc import Iterable
 DOUBT_ZH = (
     "质疑 怀疑 存疑 争议 有争议 存在争议 夸大 夸大其词 夸张 言过其实 误导 误读 误解 不实 谣言 辟谣 假消息 "
     "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
-    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹"
+    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 迷思 误区 事实核查 不准确 不正确 可疑 怀疑论"
 ).split()
-DOUBT_EN = (
-    "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
-    "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
-    "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
-    "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
-    "incorrect"
-).split()
+DOUBT_EN = [
+    *(
+        "doubt doubts doubted doubtful doubting skeptic* sceptic* questioned questionable questioning "
+        "disputed disputes disputing misleading misled exaggerat* overstat* understat* overblown overhyped "
+        "untrue myth myths debunk* rumor rumors rumour rumours unverified unproven unsubstantiated contested "
+        "misconception* misreport* dubious purported supposedly implausible false fact-check* inaccurate "
+        "incorrect "
+        # the English of the Chinese words above (误解/误读, 高估/低估, 假新闻, 站不住脚, 子虚乌有, 纯属虚构,
+        # 值得商榷, 有争议, 无法证实, 误传) and the Chinese of the English (迷思 myth, 误区 misconception,
+        # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
+        "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
+        "fabricated debatable controversial unconfirmed misinformation disinformation bogus"
+    ).split(),
+    "fake news",
+]
 # Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
 DEBUNK_ZH = (
     "辟谣 谣言 真相 不实 误读 误解 夸大其词 言过其实 神话 假消息 假新闻 被夸大 真的吗 是真的吗 并非如此"
@@ -39,6 +49,7 @@ DEBUNK_EN = (
     *"debunk* myth myths fact-check* misleading overstated overblown overhyped exaggerat*".split(),
     *"rumor rumors rumour rumours".split(),
     "fact check",
+    "fake news",
     "the truth about",
     "not what you think",
     "isn't true",
@@ -54,6 +65,13 @@ _NEGATION_EN = re.compile(
     r"(?:\b(?:not|no|never|without|hardly|neither|nor|cannot)|n't)"
     r"(?:\s+(?:be|been|being|is|are|was|were|a|an|the|very|really|truly|fully|quite|as|so|yet|entirely|"
     r"completely|exactly|actually|even|necessarily|any|to|have|has|had|do|does|did)){0,3}\s*$",
+    re.IGNORECASE,
+)
+# "不是/并非 X，而是 Y", "not X, but Y": X is rejected, as if each of its words were negated ("这不是谣言，
+# 而是事实"; "R1 is not a product of sanctions but of choice"). "不仅/not only … but also" adds, not rejects.
+_NOT_BUT = re.compile(
+    r"(?:并不是|并非|不是)(?P<zh>[^。！？；]{1,80}?)[，,]?\s*而是"
+    r"|(?<![A-Za-z])not\s+(?!only\b|just\b|merely\b|simply\b)(?P<en>[^.;!?]{1,160}?),?\s+but\s+(?!also\b)",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"[?？]\s*[”」』\"')）]*\s*$")
@@ -84,9 +102,19 @@ _AFFIRMING = re.compile(
 
 
 def negated(text: str, start: int) -> bool:
-    """Whether the word starting at `start` is negated by what comes right before it."""
+    """Whether the word starting at `start` is negated by what comes right before it, or lies in the part
+    of a "不是 X 而是 Y" / "not X but Y" contrast that the sentence rejects."""
     before = text[max(0, start - 30) : start]
-    return _NEGATION_ZH.search(before) is not None or _NEGATION_EN.search(before) is not None
+    if _NEGATION_ZH.search(before) is not None or _NEGATION_EN.search(before) is not None:
+        return True
+    return any(low <= start < high for low, high in rejected_spans(text))
+
+
+def rejected_spans(text: str) -> list[tuple[int, int]]:
+    """The parts of a sentence a "不是 X 而是 Y" / "not X but Y" contrast rejects (each X)."""
+    if "而是" not in text and "but" not in text.lower():
+        return []
+    return [m.span("zh" if m.group("zh") is not None else "en") for m in _NOT_BUT.finditer(text)]
 
 
 def all_negated(pattern: re.Pattern[str], text: str) -> bool:

@@ -339,3 +339,94 @@ def test_a_rate_is_not_a_total(claims: ClaimSet) -> None:
     monthly = "Running DeepSeek's servers costs $10 million a month."
     assert claims.judge_sentence("under-6m-cost", monthly) is None
     assert claims.judge_sentence("under-6m-cost", "DeepSeek charges $2 per million tokens.") is None
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "sentence", "stance"),
+    [
+        # a figure contradicts the claim when it is the subject's, whoever else the sentence names
+        (
+            "under-6m-cost",
+            "分析称 DeepSeek 的 V3 实际花费超过 10 亿美元，远非 OpenAI 所说的那样。",
+            "disputes",
+        ),
+        (
+            "under-6m-cost",
+            "Analysts think DeepSeek's R1 cost over $1 billion, while o1 cost even more.",
+            "disputes",
+        ),
+        ("under-6m-cost", "DeepSeek 很便宜，而 Meta 的 Llama 训练花了 1 亿美元。", None),
+        # "与 X … 相当" compares; "并不相当" still disputes
+        ("r1-matches-openai", "测试显示 DeepSeek R1 与 OpenAI 最新模型的推理能力相当。", "supports"),
+        ("r1-matches-openai", "测试显示 DeepSeek R1 与 OpenAI 最新模型的推理能力并不相当。", "disputes"),
+        # a price comparison says nothing of how R1 performs
+        (
+            "r1-matches-openai",
+            "DeepSeek R1 每百万 token 收费 2 美元，OpenAI o1 收费 60 美元，差距约 30 倍。",
+            None,
+        ),
+        ("r1-matches-openai", "On price, DeepSeek charges $2 where o1 charges $60, a wide gap.", None),
+        # Nvidia's shares rising disputes that R1 is a blow to it
+        (
+            "nvidia-threatened",
+            "A week later Nvidia's shares rallied and regained most of the loss.",
+            "disputes",
+        ),
+        ("nvidia-threatened", "一周后英伟达股价大涨，收复大部分失地。", "disputes"),
+        # "not X but Y" rejects X
+        (
+            "sanctions-forced-innovation",
+            "DeepSeek 的这些优化并不是出口管制逼出来的，而是团队主动的选择。",
+            "disputes",
+        ),
+        # a doubt that refers back to several quoted descriptions covers them all
+        ("nvidia-threatened", "“英伟达股价将暴跌”，“硅谷迎来末日”，这些说法都言过其实。", "disputes"),
+        # the claim's own wording: attended a State Council symposium
+        ("liang-state-council", "1月20日，DeepSeek 创办人参加了总理主持的座谈会。", "supports"),
+    ],
+)
+def test_structure_decides_whose_figure_and_which_stance(
+    claims: ClaimSet, claim_id: str, sentence: str, stance: str | None
+) -> None:
+    assert claims.judge_sentence(claim_id, sentence) == stance
+
+
+def test_a_sentence_opening_with_this_is_refers_back() -> None:
+    claim_set = load_claim_set(SEED)
+    text = "DeepSeek 上周发布了新模型。\n这是一款开源模型，训练成本只有同行的一小部分。"
+    assert stances(claim_set, "", text).get("under-6m-cost") == "mentions"
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "sentence", "stance"),
+    [
+        # a versioned product other than the subject, in a sentence that does not name the subject
+        ("r1-matches-openai", "测试中，Qwen2.5-Max 的表现优于 GPT-4o。", None),
+        # a sentence that turns away from the paragraph's subject
+        ("r1-open-low-cost", "相比之下，美国的同类模型大多没有开源。", None),
+        # a comparison of traffic says nothing of how R1 performs
+        ("r1-matches-openai", "DeepSeek 的日访问量仍远不及 ChatGPT 的 1.5 亿次。", None),
+        # split price-cut expressions
+        ("openai-price-cut-coming", "OpenAI 下调了 o1 的 API 价格。", "supports"),
+        ("openai-price-cut-coming", "OpenAI will cut the API prices of o1 next month.", "supports"),
+    ],
+)
+def test_sentences_about_something_else_are_no_evidence(
+    claims: ClaimSet, claim_id: str, sentence: str, stance: str | None
+) -> None:
+    text = f"DeepSeek R1 发布了。{sentence}"  # one paragraph: its subject is named before
+    assert stances(claims, "", text).get(claim_id) == stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("DeepSeek 的发布引发了市场对美国出口政策的质疑，英伟达股价随后暴跌。", "supports"),
+        ("Investors voiced doubts about Big Tech's spending plans as Nvidia shares plunged.", "supports"),
+        ("分析师对英伟达股价将持续暴跌的判断提出质疑。", "disputes"),
+    ],
+)
+def test_a_doubt_that_names_its_object_bears_on_that_object_only(
+    claims: ClaimSet, sentence: str, stance: str
+) -> None:
+    assert claims.judge_sentence("nvidia-threatened", sentence) == stance

@@ -206,3 +206,25 @@ def test_compare_across_languages_units_and_bounds(asserted: str, found: str, ve
 def test_parse_quantity_refuses_text_without_a_number() -> None:
     with pytest.raises(ValueError, match="no number"):
         parse_quantity("nothing here")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("5.6百万美元", 5.6e6, "USD"),
+        ("5千亿美元", 5e11, "USD"),
+        ("1千万元", 1e7, "CNY"),
+        ("It cost six million dollars.", 6e6, "USD"),
+        ("half a trillion dollars", 5e11, "USD"),
+        ("five hundred billion dollars", 5e11, "USD"),
+        ("two thousand GPUs", 2000, "gpu"),
+    ],
+)
+def test_compound_chinese_magnitudes_and_english_number_words(text: str, value: float, unit: str) -> None:
+    found = only(text)
+    assert (found.value, found.unit) == (pytest.approx(value), unit)
+    assert text[found.start : found.end] == found.text  # offsets still index the original text
+
+
+def test_a_number_word_without_a_magnitude_is_no_quantity() -> None:
+    assert extract_quantities("one of the million users") == []

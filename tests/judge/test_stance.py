@@ -66,3 +66,18 @@ def test_a_question_asks_rather_than_states() -> None:
     assert is_question("R1 真的能媲美 o1 吗？")
     assert is_question("Is R1 really as good as o1?")
     assert not is_question("R1 is as good as o1.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("这不是谣言，而是公司自己公布的数字。", False),
+        ("That figure is not a rumour but the company's own number.", False),
+        ("The story rests on a misunderstanding of the paper.", True),
+        ("分析师认为这个数字被高估了。", True),
+        ("This is fake news.", True),
+        ("It is not only cheap but also misleading.", True),  # "not only … but also" adds, does not reject
+    ],
+)
+def test_not_x_but_y_rejects_x_and_doubt_words_pair_across_languages(sentence: str, expected: bool) -> None:
+    assert doubts(sentence) is expected
