@@ -8,7 +8,7 @@ encoder); each run then judges and stores the articles in its own order into a f
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from crawler.demo.corpus import Article, load_corpus
 from crawler.items import ArticleItem
 from crawler.judge.core import Prepared
 from crawler.judge.types import Relevance
-from crawler.judge_service import JudgeService, doc_of, judgement_values, new_story_title, rejudge
-from crawler.pipelines import article_values
+from crawler.judge_service import JudgeService, article_of, new_story_title, rejudge
+from crawler.pipelines import stored_form
 from crawler.storage import Store
 from crawler.storage.models import Story
 
@@ -82,8 +82,8 @@ def stories_of(store: Store) -> Stories:
     members: dict[int, set[str]] = {}
     for row in store.judging.judged(0):
         if row.relevant:
-            assert row.story_id is not None, row.url
-            members.setdefault(row.story_id, set()).add(row.url)
+            assert row.story is not None, row.url
+            members.setdefault(row.story, set()).add(row.url)
     return frozenset((titles[story], frozenset(urls)) for story, urls in members.items())
 
 
@@ -94,11 +94,11 @@ def crawl(order: list[Analysed], settings: Settings) -> Stories:
     for found in order:
         item = item_of(found)
         judgement = service.assess(item)
-        values = {**article_values(item), **judgement_values(judgement)}
-        new_story = new_story_title(doc_of(item), judgement)
-        stored = store.articles.add(values, claims=judgement.claims, new_story_title=new_story)
+        article = replace(article_of(item).with_judgement(judgement), judged_at=item.fetched_at)
+        new_story = new_story_title(article, judgement)
+        stored = store.articles.add(stored_form(article), urls=item.urls, new_story_title=new_story)
         service.index(item, stored.article_id, judgement, stored.story_id)
-    service.release()  # the crawl ends: its re-clustering pass
+    service.release()  # the crawl ends: its re-clustering pass (the last user closes it)
     with Store(settings.database) as reopened:
         return stories_of(reopened)
 
