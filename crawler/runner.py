@@ -149,11 +149,11 @@ class CrawlSummary:
 
 def register_sources(store: Store, sources: Sequence[SourceSpec]) -> list[SourceSpec]:
     """Make sure every source has a row; return them with their id, ETag and Last-Modified."""
-    registered = []
-    for spec in sources:
-        row = store.sources.upsert(spec.url, spec.name, spec.kind, spec.lang, dict(spec.options))
-        registered.append(spec.with_state(row.id, row.etag, row.last_modified))
-    return registered
+    rows = store.sources.register(sources)  # one transaction: a list of thousands of feeds is common
+    return [
+        spec.with_state(rows[spec.url].id, rows[spec.url].etag, rows[spec.url].last_modified)
+        for spec in sources
+    ]
 
 
 def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Progress], None] | None) -> None:
