@@ -301,6 +301,14 @@ class DaemonSettings(_Section):
         description='Command that runs one crawl (`crawl ...` is appended), e.g. ["nice", "seedwatch"]; '
         "empty: `python -m bot`.",
     )
+    crawl_workers: int = Field(
+        0,
+        ge=0,
+        le=32,
+        description="With a shared frontier (redis_url): worker processes each of the daemon's crawls starts "
+        "beside it, joined to its run (`seedwatch crawl --workers N`); 0: one process, which workers started "
+        "elsewhere with `seedwatch crawl --worker` may still join.",
+    )
 
 
 class Settings(_Section):

@@ -228,15 +228,19 @@ def run_crawl(
     on_progress: Callable[[Progress], None] | None = None,
     progress: Progress | None = None,
     join_run: int | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> CrawlSummary:
     """Crawl the sources once, storing what is found; returns the run's summary. Blocks until done.
 
     With a Redis frontier (`settings.redis_url`), `join_run` makes this process a worker of a run that
     another process started: it takes requests from the run's shared queue until the run is over.
+    `on_start` is told the run's id once the run is open, before anything is fetched.
     """
     if join_run is not None and not settings.redis_url:
         raise CrawlSetupError("joining a crawl as a worker needs a shared frontier: set redis_url")
     store, registered, run_id = _open_run(settings, sources, trigger, join_run)
+    if on_start is not None:
+        on_start(run_id)
     progress = progress or Progress()
     progress.sources_total = len(registered)
     status, error = "completed", None

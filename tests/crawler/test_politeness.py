@@ -31,6 +31,7 @@ PER_DOMAIN = 2
 class Watched(Pages):
     """A news site that counts the requests in flight per host name it is reached under."""
 
+    page_seconds = 0.5  # long enough for two processes' requests to overlap if nothing stops them
     lock = threading.Lock()
     active: ClassVar[Counter[str]] = Counter()
     peak: ClassVar[Counter[str]] = Counter()
@@ -62,7 +63,7 @@ class Watched(Pages):
                 "application/rss+xml",
             )
         elif self.path.startswith("/news/"):
-            time.sleep(0.5)  # long enough for the two processes' requests to overlap if nothing stops them
+            time.sleep(self.page_seconds)
             self.send_page(article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html")
         else:
             self.send_error(404)
@@ -73,6 +74,7 @@ def site() -> Iterator[str]:
     Watched.active.clear()
     Watched.peak.clear()
     Watched.served.clear()
+    Watched.page_seconds = 0.5
     with serving(Watched) as base_url:
         yield base_url
 
