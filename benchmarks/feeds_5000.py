@@ -282,7 +282,9 @@ process = CrawlerProcess({"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DO
     "DOWNLOAD_DELAY": float(sys.argv[5]), "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": float(sys.argv[5]), "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
     "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
-    "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False})
+    "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False,
+    # A resolver on top of the fake DNS (Scrapy's default one replaces it and asks the real DNS).
+    "DNS_RESOLVER": "scrapy.resolver.CachingHostnameResolver"})
 process.crawl(Bare)
 process.start()
 print(json.dumps(seen))
