@@ -19,7 +19,7 @@ import yaml
 
 from crawler.storage import Store
 from tests.crawler.test_crawl_demo import FAST
-from tests.crawler.test_frontier_kills import article_html
+from tests.crawler.test_frontier_kills import article_html, feed_xml
 from tests.fakes.loopback import Pages, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
@@ -52,16 +52,7 @@ class Watched(Pages):
     def answer(self) -> None:
         base = f"http://{self.headers['Host']}"
         if self.path == "/feed.xml":
-            items = "".join(
-                f"<item><title>DeepSeek and Stargate, report {n}</title><link>{base}/news/{n}.html</link>"
-                f"<pubDate>Mon, 27 Jan 2025 10:{n:02d}:00 GMT</pubDate></item>"
-                for n in range(ARTICLES)
-            )
-            self.send_page(
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}'
-                "</channel></rss>".encode(),
-                "application/rss+xml",
-            )
+            self.send_page(feed_xml(base, ARTICLES), "application/rss+xml")
         elif self.path.startswith("/news/"):
             time.sleep(self.page_seconds)
             self.send_page(article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html")
