@@ -42,6 +42,7 @@ class ChildCommand:
     program: Sequence[str]
     env: Mapping[str, str]
     config_file: str | None = None
+    workers: int = 0  # worker processes the crawl starts beside it (a shared frontier only)
 
     @classmethod
     def for_settings(
@@ -52,13 +53,16 @@ class ChildCommand:
         env = {key: value for key, value in environ.items() if key != "TELEGRAM_BOT_TOKEN"}
         env["SEEDWATCH_DATABASE_URL"] = settings.database  # the child must use the daemon's database
         config = str(Path(config_file).resolve()) if config_file else None
-        return cls(tuple(program), env, config)
+        workers = settings.daemon.crawl_workers if settings.redis_url else 0
+        return cls(tuple(program), env, config, workers)
 
     def argv(self, trigger: str, due_only: bool) -> list[str]:
         """The full command line of one crawl."""
         args = [*self.program, "crawl", "--trigger", trigger]
         if due_only:
             args.append("--due-only")
+        if self.workers:
+            args += ["--workers", str(self.workers)]
         if self.config_file:
             args += ["--config", self.config_file]
         return args

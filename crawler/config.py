@@ -60,9 +60,24 @@ class CrawlSettings(_Section):
         description="Requests in flight overall; 1 crawls one page (and one spider) at a time, "
         "in a repeatable order, as the demo does.",
     )
-    concurrent_per_domain: int = Field(2, ge=1, le=64, description="Requests in flight per domain.")
-    download_delay: float = Field(0.25, ge=0, description="Seconds between requests to one domain.")
-    autothrottle: bool = Field(True, description="Adapt the delay to each site's latency (AutoThrottle).")
+    concurrent_per_domain: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Requests in flight per domain; with a shared frontier (redis_url), across every "
+        "process of the crawl.",
+    )
+    download_delay: float = Field(
+        0.25,
+        ge=0,
+        description="Seconds between requests to one domain; with a shared frontier, across every process "
+        "of the crawl.",
+    )
+    autothrottle: bool = Field(
+        True,
+        description="Adapt the delay to each site's latency (AutoThrottle); one process only: with a shared "
+        "frontier the delay is download_delay, fixed.",
+    )
     autothrottle_target_concurrency: float = Field(
         2.0, gt=0, description="AutoThrottle's target of parallel requests per site."
     )
@@ -287,6 +302,14 @@ class DaemonSettings(_Section):
         default_factory=list,
         description='Command that runs one crawl (`crawl ...` is appended), e.g. ["nice", "seedwatch"]; '
         "empty: `python -m bot`.",
+    )
+    crawl_workers: int = Field(
+        0,
+        ge=0,
+        le=32,
+        description="With a shared frontier (redis_url): worker processes each of the daemon's crawls starts "
+        "beside it, joined to its run (`seedwatch crawl --workers N`); 0: one process, which workers started "
+        "elsewhere with `seedwatch crawl --worker` may still join.",
     )
 
 

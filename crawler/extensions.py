@@ -1,9 +1,11 @@
 """CrawlRecorder: writes what a crawl met to the database as it happens.
 
 Source health (last success, last error and its reason, consecutive failures, ETag and Last-Modified),
-per-page errors with their specific reason, and the run's counters. Each write is its own transaction, so
-a crash loses nothing recorded before it. A source that answered but whose every page failed is failing
-too (recorded when its spider closes, once all its pages are in).
+per-page errors with their specific reason, and the run's counters. Errors are written at once, each in
+its own transaction; the answers of sources that worked (most of them 304s when thousands of feeds are
+polled) and the counters are gathered and written together at most once a second, so a crash loses at
+most the last second of those. A source that answered but whose every page failed is failing too
+(recorded when its spider closes, once all its pages are in).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from crawler.failures import diagnose
 from crawler.items import ArticleItem
 from crawler.settings import seedwatch_settings
 from crawler.sources import SourceSpec
-from crawler.storage import Store
+from crawler.storage import Store, utcnow
+from crawler.storage.sources import SourceAnswer
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,6 +54,7 @@ class CrawlRecorder:
         self.run_id = run_id
         self.store: Store | None = None
         self.pending: Counter[str] = Counter()
+        self.answers: list[tuple[SourceAnswer, str]] = []  # sources that answered, not yet written
         self.flushed_at = 0.0
         # With a shared frontier, a source's pages are spread over processes: no one process sees all.
         self.judge_pages = judge_pages
@@ -79,6 +83,7 @@ class CrawlRecorder:
         self.store = Store(self.database_url)
 
     def spider_closed(self, reason: str = "finished") -> None:
+        self.flush()
         if reason == "finished":  # a crawl cut short has not seen all its pages
             self.record_failed_pages()
         self.flush()
@@ -113,11 +118,22 @@ class CrawlRecorder:
             self.flush()
 
     def flush(self) -> None:
-        """Write the counters gathered since the last flush."""
+        """Write the source answers and counters gathered since the last flush."""
         self.flushed_at = time.monotonic()
+        self.write_answers()
         if self.store is not None and self.run_id is not None and self.pending:
             self.store.runs.add_counts(self.run_id, **self.pending)
         self.pending.clear()
+
+    def write_answers(self) -> None:
+        """Record the sources that answered since the last write, in one transaction."""
+        answers, self.answers = self.answers, []
+        if self.store is None or not answers:
+            return
+        before = self.store.sources.record_successes([answer for answer, _ in answers])
+        for answer, url in answers:
+            tally = self.pages[answer.source_id]
+            tally.url, tally.failures_before = url, before.get(answer.source_id, 0)
 
     def response_received(self, **_: Any) -> None:
         self._count(pages_fetched=1)
@@ -131,22 +147,16 @@ class CrawlRecorder:
         not_modified: bool = False,
         **_: Any,
     ) -> None:
-        if self.store is not None and source.source_id is not None:
-            before = self.store.sources.record_success(
-                source.source_id,
-                etag=etag,
-                last_modified=last_modified,
-                entries=entries,
-                not_modified=not_modified,
-            )
-            tally = self.pages[source.source_id]
-            tally.url, tally.failures_before = source.url, before
+        if source.source_id is not None:
+            answer = SourceAnswer(source.source_id, etag, last_modified, entries, not_modified, utcnow())
+            self.answers.append((answer, source.url))
         self._count(sources_done=1, sources_not_modified=int(not_modified))
 
     def source_failed(
         self, source: SourceSpec, reason: str, detail: str = "", http_status: int | None = None, **_: Any
     ) -> None:
         logger.warning("source failed: %s (%s): %s", source.name, source.url, detail or reason)
+        self.write_answers()  # a source's answer before its failure, as they happened
         if self.store is not None:
             if source.source_id is not None:
                 self.store.sources.record_failure(

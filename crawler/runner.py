@@ -149,11 +149,11 @@ class CrawlSummary:
 
 def register_sources(store: Store, sources: Sequence[SourceSpec]) -> list[SourceSpec]:
     """Make sure every source has a row; return them with their id, ETag and Last-Modified."""
-    registered = []
-    for spec in sources:
-        row = store.sources.upsert(spec.url, spec.name, spec.kind, spec.lang, dict(spec.options))
-        registered.append(spec.with_state(row.id, row.etag, row.last_modified))
-    return registered
+    rows = store.sources.register(sources)  # one transaction: a list of thousands of feeds is common
+    return [
+        spec.with_state(rows[spec.url].id, rows[spec.url].etag, rows[spec.url].last_modified)
+        for spec in sources
+    ]
 
 
 def _connect_progress(crawler: Any, progress: Progress, on_change: Callable[[Progress], None] | None) -> None:
@@ -228,15 +228,19 @@ def run_crawl(
     on_progress: Callable[[Progress], None] | None = None,
     progress: Progress | None = None,
     join_run: int | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> CrawlSummary:
     """Crawl the sources once, storing what is found; returns the run's summary. Blocks until done.
 
     With a Redis frontier (`settings.redis_url`), `join_run` makes this process a worker of a run that
     another process started: it takes requests from the run's shared queue until the run is over.
+    `on_start` is told the run's id once the run is open, before anything is fetched.
     """
     if join_run is not None and not settings.redis_url:
         raise CrawlSetupError("joining a crawl as a worker needs a shared frontier: set redis_url")
     store, registered, run_id = _open_run(settings, sources, trigger, join_run)
+    if on_start is not None:
+        on_start(run_id)
     progress = progress or Progress()
     progress.sources_total = len(registered)
     status, error = "completed", None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -164,6 +166,13 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
     help="Join the newest running crawl as a worker (needs redis_url: a shared frontier).",
 )
 @click.option("--join", "join", type=int, metavar="RUN_ID", help="Join crawl run RUN_ID as a worker.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 32),
+    default=0,
+    help="Start this many worker processes joined to this crawl (needs redis_url); the daemon's "
+    "daemon.crawl_workers.",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--trigger", type=click.Choice(["manual", "scheduled", "admin"]), default="manual", hidden=True)
 @click.option("--due-only", is_flag=True, hidden=True, help="Only the sources due by the daemon's schedule.")
@@ -174,6 +183,7 @@ def crawl(
     source_files: tuple[str, ...],
     join: int | None,
     verbose: int,
+    workers: int = 0,
     trigger: str = "manual",
     due_only: bool = False,
 ) -> None:
@@ -185,12 +195,17 @@ def crawl(
       seedwatch crawl --source https://techcrunch.com/feed/ --db sqlite:///tc.db
       seedwatch crawl --sources my-sources.yaml
       SEEDWATCH_REDIS_URL=redis://127.0.0.1:6379/0 seedwatch crawl --worker   # one more worker
+      SEEDWATCH_REDIS_URL=redis://127.0.0.1:6379/0 seedwatch crawl --workers 2  # and two of its own
 
     Exits 0 when the run completed, even if some sources failed (they are listed); 1 when it could not
     run (bad configuration, unreachable database or Redis) or every source failed; 130 when stopped by
     Ctrl-C, 143 by SIGTERM (the run is recorded as interrupted; what was stored is kept).
     """
     configure_logging(settings, verbose)
+    if workers and (join is not None or not settings.redis_url):
+        raise click.UsageError(
+            "--workers needs a shared frontier (redis_url) and a crawl of its own, not --join"
+        )
     sources = [] if join is not None else choose_sources(settings, source_urls, source_files)
     if join is not None:
         if not settings.redis_url:
@@ -207,13 +222,22 @@ def crawl(
             click.echo("no source is due", err=True)
             return
     console = Console(stderr=True)
+    helpers = CrawlWorkers(settings, workers, click.get_current_context().params.get("config_file"))
     try:
         with live_progress(console) as (progress, on_change):
             summary = run_crawl(
-                settings, sources, trigger=trigger, progress=progress, on_progress=on_change, join_run=join
+                settings,
+                sources,
+                trigger=trigger,
+                progress=progress,
+                on_progress=on_change,
+                join_run=join,
+                on_start=helpers.start,
             )
     except CrawlSetupError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        helpers.finish()
     print_summary(Console(), summary)
     if join is not None:
         click.echo(
@@ -226,6 +250,46 @@ def crawl(
             click.echo(f"crawl run #{summary.run_id} ended: {summary.error or 'stopped elsewhere'}", err=True)
             return
     exit_for(summary)
+
+
+class CrawlWorkers:
+    """The worker processes a crawl starts beside it (`--workers`), joined to its run; each one's count is
+    reported when it ends. In the crawl's process group, so a signal to the crawl reaches them too."""
+
+    WAIT = 120.0  # seconds for a worker to notice its run is over (it looks whenever it is idle)
+
+    def __init__(self, settings: Settings, count: int, config_file: str | None) -> None:
+        self.settings = settings
+        self.count = count
+        self.config_file = config_file
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def start(self, run_id: int) -> None:
+        """Start the workers, joined to run `run_id`."""
+        command = [sys.executable, "-m", "bot", "crawl", "--join", str(run_id)]
+        if self.config_file:
+            command += ["--config", self.config_file]
+        env = {**os.environ, "SEEDWATCH_DATABASE_URL": self.settings.database}
+        for _ in range(self.count):
+            self.processes.append(
+                subprocess.Popen(
+                    command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+                )
+            )
+
+    def finish(self) -> None:
+        """Wait for the workers (the run is over: each stops at its next idle check); say what each did."""
+        for number, process in enumerate(self.processes, 1):
+            try:
+                out, _ = process.communicate(timeout=self.WAIT)
+            except subprocess.TimeoutExpired:
+                process.terminate()
+                out, _ = process.communicate()
+            done = next((line for line in out.splitlines() if line.startswith("this worker:")), "")
+            status = f"exit {process.returncode}" if process.returncode else "done"
+            click.echo(
+                f"worker {number} (pid {process.pid}, {status}){done.removeprefix('this worker')}", err=True
+            )
 
 
 def exit_for(summary: CrawlSummary) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,19 @@ from crawler.storage.models import Source, utcnow
 from crawler.storage.store import Database
 
 ADDED = "added"  # options["origin"] of a source added by hand rather than listed in the source list
+CHUNK = 500  # URLs or ids per IN (...) query: far below every backend's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class SourceAnswer:
+    """A source that answered one fetch, as `record_successes` takes it (see `record_success`)."""
+
+    source_id: int
+    etag: str | None = None
+    last_modified: str | None = None
+    entries: int | None = None
+    not_modified: bool = False
+    at: datetime | None = None
 
 
 class SourceRepo:
@@ -36,6 +50,34 @@ class SourceRepo:
                 source.options = options or {}
             session.flush()
             return source
+
+    def register(self, specs: Sequence[SourceSpec]) -> dict[str, Source]:
+        """`upsert` for a whole source list in one transaction (a row is written only where the list
+        changed it): by URL, each source's row with its id, ETag and Last-Modified."""
+        rows: dict[str, Source] = {}
+        with self.db.session() as session:
+            for chunk in _chunks(dict.fromkeys(spec.url for spec in specs), CHUNK):
+                rows.update(
+                    (row.url, row) for row in session.scalars(select(Source).where(Source.url.in_(chunk)))
+                )
+            for spec in specs:
+                options = dict(spec.options)
+                row = rows.get(spec.url)
+                if row is None:
+                    row = Source(
+                        url=spec.url, name=spec.name, kind=spec.kind, lang=spec.lang, options=options
+                    )
+                    session.add(row)
+                    rows[spec.url] = row
+                elif (row.name, row.kind, row.lang, row.options) != (
+                    spec.name,
+                    spec.kind,
+                    spec.lang,
+                    options,
+                ):
+                    row.name, row.kind, row.lang, row.options = spec.name, spec.kind, spec.lang, options
+            session.flush()
+        return rows
 
     def add(self, spec: SourceSpec) -> tuple[Source, bool]:
         """Add a source by hand (`sources add`, OPML, `/addsource`); False with the row it already is.
@@ -123,22 +165,28 @@ class SourceRepo:
 
         Returns the failures in a row before this answer (see `record_pages_failed`).
         """
-        at = at or utcnow()
         with self.db.session() as session:
             source = session.get(Source, source_id)
             if source is None:
                 return 0
             before = source.consecutive_failures
-            source.last_attempt_at = source.last_success_at = at
-            source.consecutive_failures = 0
-            if etag is not None:
-                source.etag = etag
-            if last_modified is not None:
-                source.last_modified = last_modified
-            if not not_modified:
-                source.last_new_articles = new_articles
-                source.empty_runs = source.empty_runs + 1 if entries == 0 else 0
+            answer = SourceAnswer(source_id, etag, last_modified, entries, not_modified, at)
+            _answered(source, answer, new_articles)
             return before
+
+    def record_successes(self, answers: Sequence[SourceAnswer]) -> dict[int, int]:
+        """`record_success` for many answers in one transaction; by source id, the failures in a row
+        before its answer."""
+        before: dict[int, int] = {}
+        with self.db.session() as session:
+            for chunk in _chunks(dict.fromkeys(answer.source_id for answer in answers), CHUNK):
+                sources = {row.id: row for row in session.scalars(select(Source).where(Source.id.in_(chunk)))}
+                for answer in answers:
+                    source = sources.get(answer.source_id)
+                    if source is not None:
+                        before.setdefault(answer.source_id, source.consecutive_failures)
+                        _answered(source, answer)
+        return before
 
     def record_failure(self, source_id: int, reason: str, at: datetime | None = None) -> int:
         """A fetch that failed: keep the reason; returns the consecutive failures so far."""
@@ -190,6 +238,23 @@ class SourceRepo:
         with self.db.session() as session:
             for source in session.scalars(select(Source).where(Source.url.in_(list(plan)))):
                 source.next_crawl_at = plan[source.url]
+
+
+def _chunks(values: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    items = list(values)
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
+def _answered(source: Source, answer: SourceAnswer, new_articles: int = 0) -> None:
+    source.last_attempt_at = source.last_success_at = answer.at or utcnow()
+    source.consecutive_failures = 0
+    if answer.etag is not None:
+        source.etag = answer.etag
+    if answer.last_modified is not None:
+        source.last_modified = answer.last_modified
+    if not answer.not_modified:
+        source.last_new_articles = new_articles
+        source.empty_runs = source.empty_runs + 1 if answer.entries == 0 else 0
 
 
 def _state(source: Source) -> SourceState:

@@ -199,6 +199,15 @@ def test_the_database_password_travels_in_the_environment_not_the_command_line(t
     assert "TELEGRAM_BOT_TOKEN" not in command.env  # the crawl does not need the bot's token
 
 
+def test_with_a_shared_frontier_the_daemons_crawl_starts_its_configured_workers() -> None:
+    environ = {"SEEDWATCH_DAEMON__CRAWL_WORKERS": "2"}
+    shared = load_settings(environ={**environ, "SEEDWATCH_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    argv = ChildCommand.for_settings(shared, {}, None).argv("scheduled", True)
+    assert argv[argv.index("--workers") + 1] == "2"
+    alone = load_settings(environ=environ)  # no frontier: nobody could join, so no workers
+    assert "--workers" not in ChildCommand.for_settings(alone, {}, None).argv("scheduled", True)
+
+
 def test_pid_alive_knows_the_dead_and_the_living() -> None:
     assert pid_alive(os.getpid())
     assert not pid_alive(None) and not pid_alive(0)

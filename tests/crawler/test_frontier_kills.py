@@ -51,20 +51,23 @@ def article_html(n: int) -> bytes:
     ).encode()
 
 
+def feed_xml(base: str, articles: int) -> bytes:
+    """An RSS feed linking `articles` pages /news/N.html of the site at `base`."""
+    items = "".join(
+        f"<item><title>DeepSeek and Stargate, report {n}</title><link>{base}/news/{n}.html</link>"
+        f"<pubDate>Mon, 27 Jan 2025 10:{n:02d}:00 GMT</pubDate></item>"
+        for n in range(articles)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow News</title>{items}</channel></rss>'
+    ).encode()
+
+
 class SlowNews(Pages):
     def do_GET(self) -> None:
         base = f"http://{self.headers['Host']}"
         if self.path == "/feed.xml":
-            items = "".join(
-                f"<item><title>DeepSeek and Stargate, report {n}</title><link>{base}/news/{n}.html</link>"
-                f"<pubDate>Mon, 27 Jan 2025 10:{n:02d}:00 GMT</pubDate></item>"
-                for n in range(ARTICLES)
-            )
-            self.send_page(
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow News</title>{items}'
-                "</channel></rss>".encode(),
-                "application/rss+xml",
-            )
+            self.send_page(feed_xml(base, ARTICLES), "application/rss+xml")
         elif self.path.startswith("/news/"):
             time.sleep(PAGE_DELAY)
             self.send_page(
