@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/ruff check crawler bot tests benchmarks
 	$(BIN)/ruff format --check crawler bot tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks

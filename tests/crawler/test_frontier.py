@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.xdist_group("demo-crawl"),
+    pytest.mark.xdist_group("frontier"),
 ]
 
 

@@ -22,9 +22,10 @@ from tests.crawler.test_crawl_demo import FAST
 from tests.crawler.test_frontier_kills import article_html, feed_xml
 from tests.fakes.loopback import Pages, serving
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
+# Its own group: these crawls may run beside the demo crawls (one group per worker keeps the suite short).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("politeness")]
 
-ARTICLES = 60
+ARTICLES = 30
 PER_DOMAIN = 2
 
 
