@@ -91,7 +91,8 @@ def store(tmp_path: Path) -> Store:
 async def test_a_crawl_past_its_time_limit_is_killed_with_its_workers_and_recorded(
     tmp_path: Path, store: Store
 ) -> None:
-    settings = make_settings(tmp_path, **{"crawl.time_limit_minutes": 0.03})
+    # 6 s: time for the stand-in to import and open its run on a loaded machine, then the limit strikes.
+    settings = make_settings(tmp_path, **{"crawl.time_limit_minutes": 0.1})
     outcome = await supervisor(tmp_path, "stubborn", settings, store).run()
     assert outcome.status == "killed" and "time limit" in outcome.detail
     assert await gone(await pids_of(tmp_path)), "the crawl or its worker survived"

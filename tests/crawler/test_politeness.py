@@ -25,7 +25,7 @@ from tests.fakes.loopback import Pages, serving
 # Its own group: these crawls may run beside the demo crawls (one group per worker keeps the suite short).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("politeness")]
 
-ARTICLES = 30
+ARTICLES = 60
 PER_DOMAIN = 2
 
 
