@@ -18,6 +18,9 @@ import pytest
 
 from crawler.config import PROJECT_ROOT, Settings, load_settings
 from crawler.storage import Store
+from tests.demo_crawl import demo_crawl, demo_web
+
+__all__ = ["demo_crawl", "demo_web"]  # the demo crawl's session fixtures, for every test module
 
 REQUIRE_SERVICES = os.environ.get("SEEDWATCH_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("SEEDWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

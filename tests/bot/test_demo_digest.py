@@ -6,21 +6,16 @@ application polling the Telegram stand-in.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
-from crawler.demo import DemoSiteProcess
 from crawler.storage import Store
 from tests.bot.conftest import bot_settings, running_bot
 from tests.bot.test_bot_commands import say
+from tests.demo_crawl import DemoCrawl
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_html import utf16_len
 from tests.store_reads import deliveries_of
@@ -28,40 +23,13 @@ from tests.store_reads import deliveries_of
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
-FAST = {
-    "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "2",
-    "SEEDWATCH_CRAWL__RETRY_TIMES": "0",
-    "SEEDWATCH_CRAWL__DOWNLOAD_DELAY": "0",
-    "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
-    "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
-    "SEEDWATCH_CRAWL__MAX_PAGE_BYTES": "1000000",
-    "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
-}
-
 
 @pytest.fixture(scope="module")
-def crawled_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A database holding one crawl of the whole demo web."""
+def crawled_db(demo_crawl: DemoCrawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding this module's copy of the session's crawl of the whole demo web (`bot.db`)."""
     folder = tmp_path_factory.mktemp("demo-digest")
-    with DemoSiteProcess(slow_delay=3.0, oversize_bytes=2_000_000) as site:
-        site.start()
-        sources = folder / "sources.yaml"
-        sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
-        command = [
-            sys.executable,
-            "-m",
-            "bot",
-            "crawl",
-            "--sources",
-            str(sources),
-            "--db",
-            f"sqlite:///{folder / 'bot.db'}",
-        ]
-        env = {**clean, **FAST}
-        completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    yield folder
+    demo_crawl.copy_to(folder).rename(folder / "bot.db")
+    return folder
 
 
 def _check_parts(parts: list[SentMessage]) -> str:

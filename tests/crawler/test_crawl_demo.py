@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +21,9 @@ import yaml
 
 from crawler.demo import DemoSiteProcess
 from crawler.judge.canonical import canonical_url
+from tests.demo_crawl import MECHANICS, DemoCrawl, seedwatch, write_sources
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-crawl")]
-
-FAST = {
-    "SEEDWATCH_CRAWL__DOWNLOAD_TIMEOUT": "4",  # far below the slow page's 15 s, above a loaded machine's 1 MB
-    "SEEDWATCH_CRAWL__RETRY_TIMES": "1",
-    "SEEDWATCH_CRAWL__RETRY_BACKOFF": "0.1",
-    "SEEDWATCH_CRAWL__DOWNLOAD_DELAY": "0",
-    "SEEDWATCH_CRAWL__AUTOTHROTTLE": "false",
-    "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": "16",
-    "SEEDWATCH_CRAWL__MAX_PAGE_BYTES": "1000000",
-    "SEEDWATCH_CRAWL__ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the loopback site, and nothing else
-}
-
-
-def seedwatch(
-    *args: str, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run the `seedwatch` command as a user would."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
-    completed = subprocess.run(  # noqa: PLW1510 - the caller decides what a failure means
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **FAST, **(env or {})},
-        timeout=240,
-    )
-    if check and completed.returncode != 0:
-        raise AssertionError(
-            f"seedwatch {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
-        )
-    return completed
 
 
 def group_ends(pgid: int, within: float) -> bool:
@@ -68,22 +39,16 @@ def group_ends(pgid: int, within: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[DemoSiteProcess]:
-    with DemoSiteProcess(slow_delay=15.0, oversize_bytes=3_000_000) as demo:
-        demo.start()
-        yield demo
+def site(demo_web: DemoSiteProcess) -> DemoSiteProcess:
+    return demo_web
 
 
 @pytest.fixture(scope="module")
-def crawled(site: DemoSiteProcess, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One crawl of the whole demo web, and what `seedwatch export` says of it."""
-    folder = tmp_path_factory.mktemp("demo-crawl")
-    sources = folder / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
-    db = f"sqlite:///{folder / 'crawl.db'}"
-    first = seedwatch("crawl", "--sources", str(sources), "--db", db)
+def crawled(demo_crawl: DemoCrawl, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """This module's copy of the session's crawl of the whole demo web, and what `seedwatch export` says."""
+    db = f"sqlite:///{demo_crawl.copy_to(tmp_path_factory.mktemp('demo-crawl'))}"
     records = [json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()]
-    return {"db": db, "sources": sources, "first": first, "records": records, "folder": folder}
+    return {"db": db, "sources": demo_crawl.sources, "first": demo_crawl.stdout, "records": records}
 
 
 def test_every_reachable_article_is_stored_exactly_once(
@@ -122,7 +87,7 @@ def test_broken_cases_are_recorded_with_their_reason_and_the_crawl_carries_on(
     for url, reason in site.expectations()["broken"].items():
         assert errors.get(url) == reason, f"{url}: recorded {errors.get(url)!r}, expected {reason!r}"
     assert run == ("completed", 16, 16)
-    assert "Crawl run #1: completed" in crawled["first"].stdout
+    assert "Crawl run #1: completed" in crawled["first"]
 
 
 def test_export_has_the_documented_fields_and_relevance_follows_the_body(
@@ -223,13 +188,12 @@ def test_export_csv_and_since(crawled: dict[str, Any]) -> None:
 def test_a_crawl_killed_midway_keeps_what_it_stored(
     site: DemoSiteProcess, tmp_path: Path, spawn: Callable[..., subprocess.Popen[Any]]
 ) -> None:
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
+    sources = write_sources(site, tmp_path)
     db = f"sqlite:///{tmp_path / 'killed.db'}"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
     process = spawn(
         [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", db],
-        env={**clean, **FAST},
+        env={**clean, **MECHANICS},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -251,7 +215,7 @@ def test_a_crawl_killed_midway_keeps_what_it_stored(
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
         rows = conn.execute("SELECT canonical_url, title, text, content_hash FROM articles").fetchall()
     assert len(rows) >= stored and all(title and text and digest for _, title, text, digest in rows)
-    seedwatch("crawl", "--sources", str(sources), "--db", db)
+    seedwatch("crawl", "--sources", str(sources), "--db", db, env=MECHANICS)
     final = [
         json.loads(line)["canonical_url"] for line in seedwatch("export", "--db", db).stdout.splitlines()
     ]
@@ -265,13 +229,12 @@ def test_ctrl_c_records_the_run_interrupted_and_exits_130(
 ) -> None:
     import sqlite3
 
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
+    sources = write_sources(site, tmp_path)
     path = tmp_path / "ctrl-c.db"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")}
     process = spawn(
         [sys.executable, "-m", "bot", "crawl", "--sources", str(sources), "--db", f"sqlite:///{path}"],
-        env={**clean, **FAST},
+        env={**clean, **MECHANICS},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -342,8 +305,8 @@ def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, 
         encoding="utf-8",
     )
     db = f"sqlite:///{tmp_path / 'runs.db'}"
-    seedwatch("crawl", "--sources", str(wire), "--db", db)
-    seedwatch("crawl", "--sources", str(others), "--db", db)
+    seedwatch("crawl", "--sources", str(wire), "--db", db, env=MECHANICS)
+    seedwatch("crawl", "--sources", str(others), "--db", db, env=MECHANICS)
     records = [json.loads(line) for line in seedwatch("export", "--db", db).stdout.splitlines()]
     expected = site.expectations()["articles"]
     wire_urls = {canonical_url(u) for u, a in expected.items() if a["outlet"] == "pacificwire"}
@@ -363,7 +326,7 @@ def test_copies_are_found_across_runs_and_rejudge_agrees(site: DemoSiteProcess, 
         original = by_canonical[copies[url]]
         assert by_canonical[url]["story"] == original["story"] is not None
     judged = {r["canonical_url"]: (r["duplicate_of"], r["story"] is not None, r["claims"]) for r in records}
-    seedwatch("rejudge", "--db", db)
+    seedwatch("rejudge", "--db", db, env=MECHANICS)
     again = {
         json.loads(line)["canonical_url"]: json.loads(line)
         for line in seedwatch("export", "--db", db).stdout.splitlines()

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from crawler.demo import DemoSiteProcess
-from tests.crawler.test_crawl_demo import FAST
+from tests.demo_crawl import MECHANICS
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,7 +40,7 @@ def test_two_workers_share_the_frontier_and_store_each_article_once(
         sources.write_text(yaml.safe_dump({"sources": site.sources()}, allow_unicode=True), encoding="utf-8")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")},
-            **FAST,
+            **MECHANICS,
             "SEEDWATCH_DATABASE_URL": pg_url,
             "SEEDWATCH_REDIS_URL": redis_url,
         }

@@ -20,7 +20,7 @@ import redis
 import yaml
 
 from crawler.storage import Store
-from tests.crawler.test_crawl_demo import FAST
+from tests.demo_crawl import MECHANICS
 from tests.fakes.loopback import Pages, serving
 
 pytestmark = [
@@ -130,7 +130,7 @@ def env(pg_url: str, redis_url: str, news: str, tmp_path: Path) -> dict[str, str
     )
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")},
-        **FAST,
+        **MECHANICS,
         "SEEDWATCH_DATABASE_URL": pg_url,
         "SEEDWATCH_REDIS_URL": redis_url,
         "SEEDWATCH_SOURCES_FILE": str(sources),

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from crawler.storage import Store
-from tests.crawler.test_crawl_demo import FAST
 from tests.crawler.test_frontier_kills import article_html, feed_xml
+from tests.demo_crawl import MECHANICS
 from tests.fakes.loopback import Pages, serving
 
 # Its own group: these crawls may run beside the demo crawls (one group per worker keeps the suite short).
@@ -83,10 +83,10 @@ def news_sources(site: str, tmp_path: Path) -> Path:
 
 
 def test_one_process_keeps_the_per_host_limit_with_no_delay(site: str, tmp_path: Path) -> None:
-    # FAST has no download delay: Scrapy alone then sends every request queued for a host at once.
+    # MECHANICS has no download delay: Scrapy alone then sends every request queued for a host at once.
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")},
-        **FAST,
+        **MECHANICS,
         "SEEDWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}",
         "SEEDWATCH_SOURCES_FILE": str(news_sources(site, tmp_path)),
         "SEEDWATCH_CRAWL__CONCURRENT_PER_DOMAIN": str(PER_DOMAIN),
@@ -113,7 +113,7 @@ def test_producer_and_worker_together_keep_the_per_host_limit(
     sources = news_sources(site, tmp_path)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SEEDWATCH_")},
-        **FAST,
+        **MECHANICS,
         "SEEDWATCH_DATABASE_URL": pg_url,
         "SEEDWATCH_REDIS_URL": redis_url,
         "SEEDWATCH_SOURCES_FILE": str(sources),

