@@ -25,12 +25,6 @@ pytestmark = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="2 of ~6 runs in wave 2 stored 124 of 150 articles, most likely because another checkout's "
-    "fixture emptied the shared Redis database (fixed in e47a47f; a run whose keys vanish now ends failed, "
-    "saying so); no loss in 5 runs since, but not yet 5 passes in a row with this code (issue 11)",
-)
 def test_two_workers_share_the_frontier_and_store_each_article_once(
     pg_url: str, redis_url: str, tmp_path: Path, spawn: Callable[..., subprocess.Popen[str]]
 ) -> None:
