@@ -66,6 +66,7 @@ def _child_full(sources_file: str, db: str, profile: str = "") -> dict[str, Any]
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
+    _stop_fork_server()
     from crawler.storage import Store
 
     with Store(db) as store:
@@ -78,6 +79,16 @@ def _child_full(sources_file: str, db: str, profile: str = "") -> dict[str, Any]
         "steady": (last - first).total_seconds(),
         "fetched": summary.counts["pages_fetched"],
     }
+
+
+def _stop_fork_server() -> None:
+    """Wait for the page workers' fork server, so that its CPU time and its workers' (reaped by it) count
+    in the run's: left to end on its own when the run's process exits, it is nobody's child any more."""
+    from multiprocessing import forkserver
+
+    server: Any = forkserver._forkserver  # type: ignore[attr-defined]
+    if server._forkserver_pid is not None:
+        server._stop()
 
 
 def _child_bare(urls_file: str) -> dict[str, Any]:
@@ -100,6 +111,7 @@ def _child_bare(urls_file: str) -> dict[str, Any]:
             extract_article(response.text, response.url)
             done.append(time.perf_counter())
 
+    started = time.perf_counter()  # as in the full run: Scrapy's process and its components are timed
     process = CrawlerProcess(
         {
             "LOG_LEVEL": "ERROR",
@@ -113,7 +125,6 @@ def _child_bare(urls_file: str) -> dict[str, Any]:
         }
     )
     process.crawl(BareSpider)
-    started = time.perf_counter()
     process.start()
     return {"pages": len(done), "seconds": time.perf_counter() - started, "steady": done[-1] - done[0]}
 
