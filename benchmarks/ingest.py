@@ -180,7 +180,7 @@ def _run_pair(kind: str, sources: Path, folder: Path, rounds: int, profile: Path
         bare_cpu.append(bare["cpu"] / bare["pages"])
         print(
             f"{kind} round {round_no + 1}: full {full['pages']} pages in {full['seconds']:.2f} s "
-            f"(start-up to first page stored {full['seconds'] - full['steady']:.2f} s), "
+            f"(outside its first to last page extracted {full['seconds'] - full['steady']:.2f} s), "
             f"bare {bare['pages']} pages in {bare['seconds']:.2f} s, load average {loads[-1]:.1f}; "
             f"CPU per page full {full_cpu[-1] * 1000:.0f} ms, bare {bare_cpu[-1] * 1000:.0f} ms",
             flush=True,
@@ -215,7 +215,8 @@ def _table(name: str, result: dict[str, Any]) -> str:
 | bare Scrapy spider, same pages, same extractor, nothing stored | {bare_median:.1f} | {bare_all} |
 | **ratio full / bare** (target ≥ 0.8) | **{full_median / bare_median:.2f}** | per round: {ratios} |
 
-Steady state (first to last page stored, resp. extracted; start-up excluded): full {full_steady:.1f} pages/s,
+Steady state (first to last page extracted; start-up, and the full run's judging and storing after its last
+page, excluded): full {full_steady:.1f} pages/s,
 bare {bare_steady:.1f} pages/s, ratio **{full_steady / bare_steady:.2f}**. Load average (1 min) after each
 round: {", ".join(f"{load:.1f}" for load in result["loads"])} (2 CPUs, shared with other work).
 
