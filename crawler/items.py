@@ -38,6 +38,7 @@ class ArticleItem:
     prepared: Prepared | None = None  # computed beside extraction
     judgement: Judgement | None = None  # set by JudgePipeline
     judged_generation: int = -1  # the judge's state when it was assessed
+    judge_when_stored: bool = False  # set by JudgePipeline when StoragePipeline assesses it instead
     article_id: int | None = None  # set by StoragePipeline
 
     def set_relevance(self, verdict: Relevance) -> None:

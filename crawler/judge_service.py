@@ -164,7 +164,11 @@ class JudgeService(ProcessShared):
     def index(self, item: ArticleItem, article_id: int, judgement: Judgement, story_id: int | None) -> None:
         """Take in an item just stored (and count its lines as the outlet's)."""
         self.judge.index(article_of(item, article_id), judgement, story_id)
-        self._own.add(article_id)
+        if article_id == self._seen_up_to + 1:
+            # The next id, with nothing below it still to come: `catch_up` need not read it back.
+            self._seen_up_to = article_id
+        else:
+            self._own.add(article_id)
         self._gaps.pop(article_id, None)
         self.generation += 1
         if judgement.lines:

@@ -7,6 +7,10 @@ stored too, with the reason, so `seedwatch export` shows everything the crawl sa
 Judging and storing run on one thread per process (`JudgeThread`), never on the reactor's: the reactor
 keeps downloading and renewing leases while the database answers. One thread, so the judge's state is
 touched by one thread only and articles are judged and stored in the order they arrive, as before.
+
+When `StoragePipeline` follows, `JudgePipeline` leaves the assessment to it: an article is then judged on
+the thread just before it is stored, against everything stored before it. Judged earlier, it was judged
+again there whenever another article had been stored in between (nearly always, with pages in flight).
 """
 
 from __future__ import annotations
@@ -80,14 +84,17 @@ class RelevancePipeline:
 class JudgePipeline:
     """Finds copies, the story, the seed claims and the novelty of each article (before it is stored)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, storage_follows: bool = False) -> None:
         self.settings = settings
+        self.storage_follows = storage_follows  # then StoragePipeline judges each item just before storing
         self.service: JudgeService | None = None
         self.thread: JudgeThread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
-        return cls(seedwatch_settings(crawler))
+        own, storage = _order(crawler, cls), _order(crawler, StoragePipeline)
+        follows = storage is not None and (own is None or storage > own)
+        return cls(seedwatch_settings(crawler), storage_follows=follows)
 
     async def open_spider(self) -> None:
         self.thread = JudgeThread.acquire()
@@ -104,7 +111,11 @@ class JudgePipeline:
         self.thread = None
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and self.service is not None and self.thread is not None:
+        if not isinstance(item, ArticleItem) or self.service is None or self.thread is None:
+            return item
+        if self.storage_follows:
+            item.judge_when_stored = True
+        else:
             await self.thread.run(self._assess, self.service, item)
         return item
 
@@ -147,13 +158,13 @@ class StoragePipeline:
     def _store(self, store: Store, item: ArticleItem) -> ArticleItem:
         """Judge again if needed, then store (on the judge thread)."""
         service = JudgeService.current(self.settings)
-        if (
-            service is not None
-            and item.judgement is not None
-            and item.judged_generation != service.generation
+        if service is not None and (
+            item.judge_when_stored
+            or (item.judgement is not None and item.judged_generation != service.generation)
         ):
-            # Another article was stored between this one's assessment and now: judge it against that too.
-            item.judgement = service.assess(item)
+            # Left to us by JudgePipeline, or another article was stored between this one's assessment and
+            # now: judge it against everything stored so far.
+            JudgePipeline._assess(service, item)
         article = article_of(item)
         judgement = item.judgement
         new_story = None
@@ -174,6 +185,16 @@ class StoragePipeline:
         if service is not None and judgement is not None:
             service.index(item, stored.article_id, judgement, stored.story_id)
         return item
+
+
+def _order(crawler: Crawler, component: type) -> Any:
+    """A pipeline's order in ITEM_PIPELINES (named by class or by path); None when it is not enabled."""
+    path = f"{component.__module__}.{component.__qualname__}"
+    pipelines: dict[Any, Any] = dict(crawler.settings.getwithbase("ITEM_PIPELINES"))
+    for key, order in pipelines.items():
+        if key is component or key == path:
+            return order
+    return None
 
 
 def stored_form(article: StoredArticle) -> StoredArticle:

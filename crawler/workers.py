@@ -19,6 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from crawler.analysis import AnalysisContext, Page, claim_sets, extract_page
 from crawler.judge.embedding import load_encoder
 from crawler.shared import ProcessShared
@@ -28,9 +30,13 @@ logger = logging.getLogger(__name__)
 
 def start_worker(crawl_pid: int) -> None:
     """In a worker: leave Ctrl-C to the crawl process, which stops the pool itself (a worker that took
-    the terminal's SIGINT would die mid-page and break the pool), and end when the crawl process is gone
-    (killed, it cannot stop the pool: a worker waiting for pages would wait for ever)."""
+    the terminal's SIGINT would die mid-page and break the pool), end when the crawl process is gone
+    (killed, it cannot stop the pool: a worker waiting for pages would wait for ever), and compute with
+    one thread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The workers are one per CPU already. numpy's BLAS would start a thread per CPU in each of them, and
+    # its idle threads spin before they sleep: on 2 CPUs, 2 workers spent half their CPU time spinning.
+    threadpool_limits(1)
     threading.Thread(target=_exit_with, args=(crawl_pid,), name="crawl-watch", daemon=True).start()
 
 

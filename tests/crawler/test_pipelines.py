@@ -89,6 +89,22 @@ def test_a_copy_judged_before_its_original_was_stored_is_still_marked_a_copy(set
     assert second.judgement.duplicate.of == first.article_id
 
 
+def test_a_judge_with_no_storage_after_it_judges_each_article_itself(settings: Settings) -> None:
+    async def judge_alone() -> Any:
+        values = scrapy_settings(settings)
+        values["ITEM_PIPELINES"] = {"crawler.pipelines.JudgePipeline": 400}
+        judge = build_from_crawler(JudgePipeline, get_crawler(settings_dict=values))
+        await judge.open_spider()
+        try:
+            return await judge.process_item(article(1))
+        finally:
+            await judge.close_spider()
+
+    judged = asyncio.run(judge_alone())
+    assert judged.judgement is not None
+    assert judged.judgement.duplicate is None
+
+
 @pytest.fixture(autouse=True)
 def _no_thread_left() -> Any:
     yield
