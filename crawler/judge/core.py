@@ -293,10 +293,12 @@ class Judge:
     def _duplicate(self, doc: StoredArticle, digest: str, work: _Work) -> DuplicateVerdict | None:
         same = self._exact.get(exact_key(digest))
         usable = self.near.usable(work.signature)
-        matches = self.near.matches(work.signature, doc.outlet, doc.title) if usable else []
+        matches = self.near.matches(work.signature, doc.outlet, doc.title, limit=1) if usable else []
         # Same text under an unlike title on the same outlet is the outlet's chrome extracted twice, not a
         # copy: the near index applies that title rule, so an exact match must be among its matches.
-        if same is not None and (not usable or any(m.key == same for m in matches)):
+        if same is not None and (
+            not usable or self.near.matches(work.signature, doc.outlet, doc.title, key=same)
+        ):
             root = self._root(same)
             return DuplicateVerdict(
                 root, "exact", 1.0, f"same text as #{same} after normalisation" + _via(same, root)

@@ -184,46 +184,60 @@ class NearDuplicateIndex:
         self.bands.add(self.bands.band_keys(sig.values), row)
         self._count += 1
 
-    def matches(self, sig: Signature, outlet: str, title: str) -> list[NearMatch]:
-        """Indexed articles this text copies, best first (earliest indexed first among equals)."""
+    def matches(
+        self, sig: Signature, outlet: str, title: str, limit: int | None = None, key: int | None = None
+    ) -> list[NearMatch]:
+        """Indexed articles this text copies, best first (earliest indexed first among equals).
+
+        `limit` keeps the best ones only, `key` only the one indexed under that key. Candidates are
+        compared all at once: a site whose pages share most of their text puts nearly every page in the
+        same LSH buckets, and a Python step per candidate made each query as slow as the index was large.
+        """
         if not self.usable(sig) or not self._count:
             return []
         rows = self.bands.candidates(self.bands.band_keys(sig.values))
         if not rows.size:
             return []
-        sigs, sizes = self._gather(rows)
+        sigs, sizes, titles, outlets, keys = self._gather(rows)
         jaccard = np.count_nonzero(sigs == sig.values, axis=1) / self.num_perm
         shared = jaccard * (sizes + sig.shingles) / (1.0 + jaccard)
         contained = np.minimum(1.0, shared / np.minimum(sizes, sig.shingles))
         copies = (jaccard >= self.threshold) | (
             (jaccard >= CONTAINMENT_MIN_JACCARD) & (contained >= self.containment_threshold)
         )
-        outlet_id = self._outlet_ids.get(outlet, -1)
-        title_sig: U32 | None = None
-        found: list[tuple[int, NearMatch]] = []
-        for index in np.flatnonzero(copies):
-            chunk, offset = divmod(int(rows[index]), _CHUNK)
-            same_outlet = int(self._outlets[chunk][offset]) == outlet_id
-            if same_outlet:
-                title_sig = self.title_signature(title) if title_sig is None else title_sig
-                if not _alike(self._titles[chunk][offset], title_sig):
-                    continue
-            match = NearMatch(
-                int(self._keys[chunk][offset]), float(jaccard[index]), float(contained[index]), same_outlet
-            )
-            found.append((int(rows[index]), match))
-        found.sort(key=lambda item: (-item[1].score, item[0]))
-        return [match for _, match in found]
+        if key is not None:
+            copies &= keys == key
+        same_outlet = outlets == self._outlet_ids.get(outlet, -1)
+        if (copies & same_outlet).any():
+            alike = _alike_rows(titles, self.title_signature(title))
+            copies &= ~same_outlet | alike
+        found = np.flatnonzero(copies)
+        score = np.maximum(jaccard[found], contained[found])
+        found = found[np.lexsort((rows[found], -score))][:limit]
+        return [
+            NearMatch(int(keys[i]), float(jaccard[i]), float(contained[i]), bool(same_outlet[i]))
+            for i in found
+        ]
 
-    def _gather(self, rows: npt.NDArray[np.int32]) -> tuple[U32, npt.NDArray[np.float64]]:
-        """Signatures and shingle counts of (sorted) rows, one fancy index per chunk."""
-        sigs: list[U32] = []
-        sizes: list[npt.NDArray[np.float64]] = []
+    def _gather(
+        self, rows: npt.NDArray[np.int32]
+    ) -> tuple[U32, npt.NDArray[np.float64], U32, npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+        """Signatures, shingle counts, title signatures, outlets and keys of (sorted) rows."""
+        parts: list[tuple[U32, npt.NDArray[np.float64], U32, npt.NDArray[np.int32], npt.NDArray[np.int64]]]
+        parts = []
         for part in np.split(rows, np.flatnonzero(np.diff(rows // _CHUNK)) + 1):
             chunk, offsets = int(part[0]) // _CHUNK, part % _CHUNK
-            sigs.append(self._sigs[chunk][offsets])
-            sizes.append(self._sizes[chunk][offsets].astype(np.float64))
-        return np.concatenate(sigs), np.concatenate(sizes)
+            parts.append(
+                (
+                    self._sigs[chunk][offsets],
+                    self._sizes[chunk][offsets].astype(np.float64),
+                    self._titles[chunk][offsets],
+                    self._outlets[chunk][offsets],
+                    self._keys[chunk][offsets],
+                )
+            )
+        sigs, sizes, titles, outlets, keys = (np.concatenate(column) for column in zip(*parts, strict=True))
+        return sigs, sizes, titles, outlets, keys
 
 
 @cache
@@ -243,8 +257,10 @@ def title_signature(title: str) -> U32:
     return mins
 
 
-def _alike(a: U32, b: U32) -> bool:
-    return float(np.count_nonzero(a == b)) / len(a) >= TITLE_ALIKE
+def _alike_rows(titles: U32, title: U32) -> npt.NDArray[np.bool_]:
+    """Which rows of title signatures are alike to this one."""
+    alike: npt.NDArray[np.bool_] = np.count_nonzero(titles == title, axis=1) / titles.shape[1] >= TITLE_ALIKE
+    return alike
 
 
 def exact_key(content_hash: str) -> int:

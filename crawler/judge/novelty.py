@@ -61,10 +61,14 @@ class _StorySentences:
     sentences: list[frozenset[str]] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=dict)
     figures: set[str] = field(default_factory=set)
+    distinct: set[frozenset[str]] = field(default_factory=set)
     last_seen: datetime | None = None
     vectors: list[npt.NDArray[np.float32]] = field(default_factory=list)
 
     def add(self, sentence_terms: frozenset[str]) -> None:
+        if sentence_terms in self.distinct:
+            return  # a sentence told again changes no overlap `repeats` finds; its postings only grew
+        self.distinct.add(sentence_terms)
         index = len(self.sentences)
         self.sentences.append(sentence_terms)
         for term in sentence_terms:

@@ -283,3 +283,33 @@ def test_near_duplicate_index_skips_texts_too_short_to_compare() -> None:
     index.add(1, index.signature("Short."), "o", "t")
     assert len(index) == 0
     assert index.matches(index.signature("Short."), "p", "t") == []
+
+
+def test_band_index_reads_a_bucket_shared_by_every_row_in_few_steps() -> None:
+    # A site whose pages share most of their text files them all under the same band fingerprints.
+    index = BandIndex(bands=16, rows=4)
+    keys = index.band_keys(np.arange(64, dtype=np.uint32))
+    for row in range(4000):
+        index.add(keys, row)
+    before = index.probe_steps
+    found = index.candidates(keys)
+    assert found.tolist() == list(range(4000))
+    assert index.probe_steps - before <= 12  # one step per doubling of the run read, not one per 8 rows
+    before = index.probe_steps
+    index.add(keys, 4000)
+    assert index.probe_steps - before <= 12
+
+
+def test_near_duplicate_index_limits_and_keys_agree_with_the_full_list() -> None:
+    index = NearDuplicateIndex()
+    sentences = [f"Sentence number {n} of the templated page says the same thing again." for n in range(40)]
+    for key in range(1, 301):
+        text = " ".join(sentences[(key * 7 + i) % 40] for i in range(20))
+        index.add(key, index.signature(text), "one outlet", f"Templated title {key % 3}")
+    query = index.signature(" ".join(sentences[:20]))
+    every = index.matches(query, "one outlet", "Templated title 1")
+    assert len(every) > 50
+    assert index.matches(query, "one outlet", "Templated title 1", limit=1) == every[:1]
+    assert index.matches(query, "one outlet", "Templated title 1", key=every[-1].key) == every[-1:]
+    unlike = {m.key for m in index.matches(query, "one outlet", "Something else entirely")}
+    assert not unlike & {m.key for m in every}
