@@ -57,7 +57,8 @@ from crawler.extract_combine import (
     first_pass,
     gather_candidates,
     narrowed,
-    strip_furniture_rows,
+    out_of_layout_tables,
+    strip_link_rows,
 )
 from crawler.extract_comments import drop_comment_sections
 
@@ -248,20 +249,20 @@ def read_both_ways(pages: Sequence[tuple[str, str]]) -> list[PagePaths]:
         drop_comment_sections(tree)
         shape = PageShape.of(tree)
         drop_discarded_elements(tree)
-        first_raw = first_pass(tree, url)
-        first = drop_furniture(first_raw, title)
+        tree, first_raw = out_of_layout_tables(tree, url, first_pass(tree, url))
+        first = strip_link_rows(drop_furniture(first_raw, title), shape)
         first_seconds = time.perf_counter() - start
         start = time.perf_counter()
         narrow = narrowed(tree, url, first_raw, title)
         narrow_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        voted = strip_furniture_rows(
-            combine(gather_candidates(tree, url, balanced=first_raw, completion=False), title)
+        voted = strip_link_rows(
+            combine(gather_candidates(tree, url, balanced=first_raw, completion=False), title), shape
         )
         vote_seconds = time.perf_counter() - start
         start = time.perf_counter()
         found = gather_candidates(tree, url, balanced=first_raw)
-        completed = strip_furniture_rows(combine(found, title))
+        completed = strip_link_rows(combine(found, title), shape)
         complete_seconds = time.perf_counter() - start
         read.append(
             PagePaths(

@@ -35,7 +35,8 @@ from crawler.extract_combine import (
     first_pass,
     gather_candidates,
     narrowed,
-    strip_furniture_rows,
+    out_of_layout_tables,
+    strip_link_rows,
     token_count,
     tokens,
 )
@@ -175,15 +176,16 @@ def body_text(
     shape: PageShape | None = None,
 ) -> str:
     """The article body: trafilatura's, or the extractors' agreement where trafilatura's is doubtful."""
-    first = first_pass(tree, url)
-    text = drop_masthead_edges(drop_furniture(first, title, tuning), tree)
-    verdict = doubt(text, shape or PageShape.of(tree), tuning)
+    tree, first = out_of_layout_tables(tree, url, first_pass(tree, url), tuning)
+    shape = shape or PageShape.of(tree)
+    text = strip_link_rows(drop_masthead_edges(drop_furniture(first, title, tuning), tree), shape)
+    verdict = doubt(text, shape, tuning)
     if verdict is None or len(first) > MAX_AGREEMENT_CHARS:
         return text
     if verdict in EXCESS_TEXT:
         return narrowed(tree, url, first, title, tuning)
     found = gather_candidates(tree, url, balanced=first, completion=verdict in MISSING_TEXT)
-    agreed = strip_furniture_rows(combine(found, title, tuning))
+    agreed = strip_link_rows(combine(found, title, tuning), shape)
     # The agreement path refines a body; it must not turn a short real post into "no article".
     if body_words(agreed) < min(MIN_BODY_WORDS, body_words(text)):
         return text

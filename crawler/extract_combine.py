@@ -1,11 +1,13 @@
 """Article body: trafilatura first, agreement between several extractors only where its output is doubtful.
 
 `first_pass` runs trafilatura once (balanced mode, comments off) and drops headline repeats and furniture
-lines; most pages stop there. `doubt` says, from cheap measures of that output against the page, when it is
-worth the costlier path (measured on the ScrapingHub benchmark by `benchmarks/extraction.py`): the output
-covers much less or much more than the page's paragraphs (a missed block, or furniture outside them), its
-lines are whole paragraphs of hundreds of words (not split where the page splits), part of it is lines
-that are entirely link text, most of it is table rows (a page laid out in tables), or it is short.
+lines; most pages stop there. Where that pass flattened the body into one cell of a table that lays out the
+page, `out_of_layout_tables` reads it again with such tables unwrapped. `doubt` says, from cheap measures of
+that output against the page, when it is worth the costlier path (measured on the ScrapingHub benchmark by
+`benchmarks/extraction.py`): the output covers much less or much more than the page's paragraphs (a missed
+block, or furniture outside them), its lines are whole paragraphs of hundreds of words (not split where the
+page splits), part of it is lines that are entirely link text, most of it is table rows (a page laid out in
+tables), or it is short.
 
 What runs on a doubtful page depends on the doubt (measured on the ScrapingHub benchmark and trafilatura's
 evaluation pages, issue 11): where the first pass has too much in blocks (`EXCESS_TEXT`), `narrowed` runs
@@ -162,6 +164,81 @@ class _Support:
         return len(shingles & self.shingles) / len(shingles)
 
 
+# A cell that holds these lays out a page: a data table's cells hold values, not paragraphs or tables.
+_BLOCK_TAGS = (
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "blockquote",
+    "table",
+    "article",
+    "section",
+)
+_TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th")
+_PROSE_CELL_TOKENS = 40
+_SENTENCE_ENDS = re.compile(r"[.!?][\"'”’)]*\s|[。！？]")
+
+
+def read_from_layout_table(text: str) -> bool:
+    """The body came out as a table row with paragraphs in one cell: trafilatura read a table that lays
+    out the page (masthead, menus, body and sidebar in its cells) as if it held data, and flattened the
+    body's paragraphs and lists into that cell."""
+    for line in (line.strip() for line in text.splitlines()):
+        if line.startswith("|") and line.endswith("|"):
+            for cell in line.strip("|").split("|"):
+                if len(tokens(cell)) >= _PROSE_CELL_TOKENS and len(_SENTENCE_ENDS.findall(cell + " ")) >= 2:
+                    return True
+    return False
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> int:
+    """Turn in place the tables that lay out the page (some cell of their own holds paragraphs,
+    headings, lists or another table, or the table says `role="presentation"`) into plain blocks, so
+    that an extractor sees the body's paragraphs as paragraphs. Data tables are left as they are.
+    Returns how many tables were unwrapped."""
+    layout = [
+        table
+        for table in tree.iter("table")
+        if table.get("role") in ("presentation", "none")
+        or any(
+            cell.find(f".//{tag}") is not None
+            for cell in table.xpath("./tr/td | ./tr/th | ./*/tr/td | ./*/tr/th")
+            for tag in _BLOCK_TAGS
+        )
+    ]
+    for table in layout:
+        parts = [table, *table.xpath("./* | ./tr/* | ./*/tr | ./*/tr/*")]
+        for part in parts:
+            if part.tag in _TABLE_PARTS:
+                part.tag = "div"
+                for attribute in ("colspan", "rowspan"):
+                    part.attrib.pop(attribute, None)
+    return len(layout)
+
+
+def out_of_layout_tables(
+    tree: HtmlElement, url: str | None, first: str, tuning: Tuning = DEFAULT_TUNING
+) -> tuple[HtmlElement, str]:
+    """The page and its first pass, read again with its layout tables unwrapped (on a copy) where the
+    first pass flattened the body into a table cell; as they were otherwise, or where the second reading
+    keeps almost none of the first's prose."""
+    if not read_from_layout_table(first):
+        return tree, first
+    unwrapped = deepcopy(tree)
+    if not unwrap_layout_tables(unwrapped):
+        return tree, first
+    again = first_pass(unwrapped, url)
+    if _prose(again) < tuning.fallback_ratio * _prose(first):
+        return tree, first
+    return unwrapped, again
+
+
 def first_pass(tree: HtmlElement, url: str | None) -> str:
     """trafilatura's body in balanced mode with comments off (the page's tree is left as it was).
 
@@ -182,6 +259,7 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
 
 
 _FURNITURE_CELL_TOKENS = 6
+_LINKED_CELL_CHARS = 15  # a link text this long, then a few words, is a cell that links elsewhere
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
 
 
@@ -197,6 +275,18 @@ def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) 
             continue
         kept.append(line)
     return strip_furniture_rows("\n".join(kept))
+
+
+def strip_link_rows(text: str, page: PageShape) -> str:
+    """`text` without the table rows it starts or ends with that are furniture or links to other
+    pages ("| See also |", "| Headline of another article (02/01/2025) |"): related links laid out in
+    a table."""
+    lines = text.splitlines()
+    while lines and (is_furniture_row(lines[0].strip()) or page.all_links(lines[0])):
+        lines.pop(0)
+    while lines and (is_furniture_row(lines[-1].strip()) or page.all_links(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def strip_furniture_rows(text: str) -> str:
@@ -275,6 +365,35 @@ class PageShape:
     paragraph_tokens: int
     link_texts: frozenset[str]
 
+    def all_links(self, line: str) -> bool:
+        """The line is wholly some link's text, or a table row whose every cell is (related links laid
+        out in a table)."""
+        line = " ".join(line.split())
+        if line in self.link_texts:
+            return True
+        if not (line.startswith("|") and line.endswith("|")):
+            return False
+        cells = [cell.strip() for cell in line.strip("|").split("|") if cell.strip()]
+        return bool(cells) and all(self._a_link(cell) for cell in cells)
+
+    def _a_link(self, cell: str) -> bool:
+        """A link's text, perhaps followed by a few words (its date, its outlet)."""
+        if cell in self.link_texts:
+            return True
+        return any(
+            cell.startswith(link) and len(tokens(cell[len(link) :])) <= _FURNITURE_CELL_TOKENS
+            for link in self._long_links.get(cell[:_LINKED_CELL_CHARS], ())
+        )
+
+    @functools.cached_property
+    def _long_links(self) -> dict[str, list[str]]:
+        """The link texts long enough to name another page, by their first characters."""
+        found: dict[str, list[str]] = {}
+        for link in self.link_texts:
+            if len(link) >= _LINKED_CELL_CHARS:
+                found.setdefault(link[:_LINKED_CELL_CHARS], []).append(link)
+        return found
+
     @classmethod
     def of(cls, tree: HtmlElement) -> PageShape:
         """Measure a parsed page."""
@@ -314,7 +433,7 @@ class DoubtMeasures:
         """Measure a first-pass body against its page."""
         lines = [line for line in text.splitlines() if line.strip()]
         total = sum(len(_TOKEN.findall(line)) for line in lines)
-        linked = sum(len(line) for line in lines if " ".join(line.split()) in page.link_texts)
+        linked = sum(len(line) for line in lines if page.all_links(line))
         chars = sum(map(len, lines))
         tabled = sum(len(line) for line in lines if line.lstrip().startswith("|"))
         return cls(

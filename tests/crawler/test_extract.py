@@ -538,3 +538,51 @@ def test_a_masthead_laid_out_in_a_table_is_not_the_start_of_the_article() -> Non
         assert result.ok
         first = result.text.splitlines()[0]
         assert "Licensing" not in first and not first.startswith("|"), first
+
+
+def test_a_page_laid_out_in_one_table_gives_its_paragraphs_not_a_table_cell() -> None:
+    # The demo's market site lays out the whole page (masthead, menu, body, sidebar) in one table, as
+    # old sites do; trafilatura alone flattens the body into one table cell behind the byline.
+    from crawler.demo.corpus import load_corpus
+    from crawler.demo.web import DemoWeb
+
+    web = DemoWeb(load_corpus(), "http://127.0.0.1:1", "http://127.0.0.1:2")
+    market = [a for a in web.corpus.articles.values() if a.outlet == "marketpulse" and not a.copy_of]
+    assert len(market) >= 3
+    for article in market:
+        url = web.renderer.url(article)
+        page = web.respond(url.removeprefix("http://127.0.0.1:1"))
+        body = page.body if isinstance(page.body, bytes) else page.body.encode()
+        result = extract_article(body.decode("utf-8"), url)
+        assert result.ok, (article.id, result.reason)
+        lines = result.text.splitlines()
+        assert not any(line.startswith("|") for line in lines), (article.id, lines[0])
+        assert lines[0] == " ".join(article.blocks[0].split()), (article.id, lines[0])
+        assert len(lines) > 2
+
+
+def test_a_data_table_is_not_taken_for_a_layout_table() -> None:
+    from lxml.html import fromstring
+
+    from crawler.extract_combine import read_from_layout_table, unwrap_layout_tables
+
+    page = fromstring(
+        "<html><body><table><tr><td><h1>Results</h1><p>Long prose here.</p>"
+        "<table><tr><th>Model</th><th>Score</th></tr><tr><td>R1</td><td>79.8</td></tr></table>"
+        "</td></tr></table></body></html>"
+    )
+    assert unwrap_layout_tables(page) == 1  # the outer table: one of its cells holds a heading
+    assert [t.tag for t in page.iter("table", "tr", "td", "th")] == [
+        "table",
+        "tr",
+        "th",
+        "th",
+        "tr",
+        "td",
+        "td",
+    ]
+    assert read_from_layout_table("| Model | Score |\n| R1 | 79.8 |") is False
+    cell = (
+        "The company said on Monday that it would invest more. Analysts were not convinced by the plan. " * 3
+    )
+    assert read_from_layout_table(f"| May 1 | {cell} |") is True
