@@ -219,7 +219,7 @@ def timing_lines(docs: Sequence[StoredArticle], backends: Sequence[str]) -> list
     """Judging time per article for `none` and each backend, measured one after the other."""
     base, _ = judging_ms(docs, "none")
     lines = [f"- `none`: {base:.1f} ms per article"]
-    for backend in backends:
+    for backend in (name for name in backends if name != "none"):  # `none` is the baseline above
         ms, encoded = judging_ms(docs, backend)
         lines.append(
             f"- `{backend}`: {ms:.1f} ms per article, {ms / base:.1f}x `none` (encoding included{encoded})"
