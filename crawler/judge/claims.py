@@ -32,7 +32,7 @@ from crawler.judge.claim_structure import (
     turns_away,
 )
 from crawler.judge.numbers import Quantity, compare, extract_quantities
-from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated
+from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated, rejects_previous
 from crawler.judge.text import split_paragraphs, split_sentences
 from crawler.judge.types import ClaimMatch, Stance
 
@@ -90,6 +90,37 @@ _RATE = re.compile(
     r"\s*(?:/|每|一(?:天|小时|个月|年)|per\b|an? (?:day|hour|month|year|week)\b|apiece\b|each\b)",
     re.IGNORECASE,
 )
+# A clause that opens with its predicate has no subject of its own: it says something of the clause
+# before ("所谓“X”，至少是一种过度简化", "The $6m figure, widely quoted, is misleading").
+_PREDICATE_OPENING = re.compile(
+    r"^(?:至少|恐怕|可能|显然|其实|实际上|未免|只|也|都|则|仍|还|更|不过|纯|实)*(?:是(?!否)|为|属)"
+    r"|^(?:is|was|are|were|seems?|seemed|appears?|appeared|remains?|remained|looks?|looked)\b",
+    re.IGNORECASE,
+)
+# A first part of an amount ("US$100 billion immediately", "首期投资1000亿美元", "an initial $100bn"):
+# no total a claim states can be compared with it.
+_TRANCHE_AFTER = re.compile(
+    r"[\s,，]*(?:(?:will\s+be\s+|to\s+be\s+)?(?:deployed|invested|spent|committed)\s+)?"
+    r"(?:immediately|initially|at first|at the outset|up\s?front|right away"
+    r"|in (?:the|its) first (?:phase|stage|tranche|year|round))\b",
+    re.IGNORECASE,
+)
+_TRANCHE_BEFORE = re.compile(
+    r"(?:首期|首批|初期|一期|第一期|第一阶段|先期|起步|首轮"
+    r"|\binitial(?:ly)?|\bfirst(?:-phase)?|\bfirst tranche of|\bstarting with|\bimmediate)"
+    r"\s*(?:(?:投资|投入|资金|规模|部署|的|of|an?|about|around|some|roughly|nearly|US)\s*)*[\s$¥€£约近逾超]*$",
+    re.IGNORECASE,
+)
+
+
+def _tranche(text: str, found: Quantity) -> bool:
+    """Whether the amount is stated as a first part of something ("$100 billion immediately")."""
+    return bool(
+        _TRANCHE_AFTER.match(text, found.end)
+        or _TRANCHE_BEFORE.search(text[max(0, found.start - 30) : found.start])
+    )
+
+
 _CONTRAST = re.compile(r"(?:而|但|却|可是|反观|相比之下|while\b|whereas\b|but\b)", re.IGNORECASE)
 _LEADS_IN = re.compile(
     r"(?:认为|表示|称|指出|说|觉得|怀疑|质疑|担心|\bthat|\bwhether|[:：])\s*$", re.IGNORECASE
@@ -217,12 +248,22 @@ class ClaimSet:
                         fallback = (_Verdict(said, finder_score), sentence.text)
                 if verdict is None:
                     continue
+                evidence = sentence.text
+                answer = sentences[index + 1] if index + 1 < len(sentences) else None
+                if (
+                    verdict.stance != "disputes"
+                    and answer is not None
+                    and answer.paragraph == sentence.paragraph
+                    and rejects_previous(answer.text)
+                ):
+                    # "“Trump signed a $500bn plan.” That's not what happened.": quoted to be rejected.
+                    verdict, evidence = _Verdict("disputes", verdict.score), f"{sentence.text} {answer.text}"
                 current = best.get(claim.id)
                 if current is None or (_RANK[verdict.stance], verdict.score) > (
                     _RANK[current[0].stance],
                     current[0].score,
                 ):
-                    best[claim.id] = (verdict, sentence.text)
+                    best[claim.id] = (verdict, evidence)
             if claim.id not in best and fallback is not None:
                 best[claim.id] = fallback
             found = best.get(claim.id)
@@ -405,6 +446,8 @@ class ClaimSet:
             for found in quantities:
                 if found.kind in ("money", "count") and _RATE.match(text, found.end):
                     continue  # "$87,072/天", "$2 per hour": a rate, not a total a claim's figure could be
+                if _tranche(text, found):
+                    continue  # "$100 billion immediately", "首期1000亿美元": a first part, not the whole
                 verdict = compare(spec.quantity, found)
                 agree = agree or verdict == "agree"
                 if verdict == "conflict" and spec.conflict_disputes:
@@ -459,7 +502,7 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
             windows.append(f"{clause} {following}")
         if index and _PLURAL_ANAPHOR.search(clause):
             windows.append(" ".join(clauses[: index + 1]))
-        elif index and _ANAPHOR.search(clause):
+        elif index and (_ANAPHOR.search(clause) or _PREDICATE_OPENING.match(clause)):
             windows.append(f"{clauses[index - 1]} {clause}")
     return windows
 

@@ -11,6 +11,8 @@ disputes are phrased in news writing, never words of particular articles.
   "R1 is not on par with o1" disputes that R1 matches OpenAI.
 - "不是 X，而是 Y" and "not X but Y" reject X: its words count as negated ("这不是谣言，而是事实" is no
   doubt; "R1 is not a copy of o1 but a new design" denies what X says).
+- A sentence that opens by rejecting the one before it ("That's not what happened", "事实并非如此", "我们没有
+  找到任何公开记录") makes the claim that sentence stated disputed: it was quoted to be rejected.
 - A title or lead that frames the article as a debunk ("辟谣", "fact check", "the myth of …") makes the
   claims it names disputed, whatever the body then quotes.
 """
@@ -72,6 +74,31 @@ _NEGATION_EN = re.compile(
 _NOT_BUT = re.compile(
     r"(?:并不是|并非|不是)(?P<zh>[^。！？；]{1,80}?)[，,]?\s*而是"
     r"|(?<![A-Za-z])not\s+(?!only\b|just\b|merely\b|simply\b)(?P<en>[^.;!?]{1,160}?),?\s+but\s+(?!also\b)",
+    re.IGNORECASE,
+)
+# A sentence that does nothing but reject what the one before it said: how news writing, fact-checks
+# above all, answers a claim it has just quoted ("“X said Y.” That's not what happened.", "“……”。我们没有
+# 找到任何公开记录。"). Anchored at the sentence's start, after a linking word at most.
+_REJECTS_PREVIOUS = re.compile(
+    r"^[\s“\"「『]*(?:(?:但|但是|然而|不过|其实|实际上|事实上)[，,]?\s*)?(?:"
+    r"(?:这|此|这种说法|这一说法|该说法|此说|这些说法|上述说法)?(?:并|也|完全|根本)?"
+    r"(?:不是事实|不属实|并非事实|与事实不符|没有根据|毫无根据|不成立|站不住脚)"
+    r"|事实(?:并非|并不是|不是)如此|并非如此|并无此事|查无此言|查无实据|纯属(?:谣言|虚构|捏造)"
+    r"|(?:我们|记者|本报|笔者)?(?:没有|未能|并未|未)(?:找到|查到|发现)(?:任何)?(?:公开|可靠|相关|对应的?)?"
+    r"(?:记录|证据|原话|出处|来源|报道)"
+    r"|(?:我们|记者)?(?:找不到|查不到)(?:任何)?(?:公开|可靠|相关|对应的?)?(?:记录|证据|原话|出处|来源)"
+    r")"
+    r"|^[\s“\"(]*(?:(?:But|In fact|Actually|However),?\s+)?(?:"
+    r"(?:that|this|it|none of (?:this|that|it))(?:'s|’s| is| was|\s+has|\s+had)\s+(?:simply\s+|just\s+)?"
+    r"(?:not|never|no longer)\s+(?:true|so|the case|what happened|accurate|correct|how it (?:works|happened))"
+    r"|(?:that|this|it) (?:isn't|wasn't|isn’t|wasn’t) (?:true|so|the case|what happened|accurate|correct)"
+    r"|there (?:is|was) no (?:record|evidence|sign|trace)"
+    r"|(?:we|reporters|researchers|fact-checkers)\s+(?:found|could find|have found)\s+no\s+"
+    r"(?:record|evidence|trace)"
+    r"|(?:we|reporters|fact-checkers)\s+(?:could not|couldn't|were unable to|did not|didn't)\s+"
+    r"(?:find|verify|confirm)"
+    r"|no (?:such|public) (?:record|quote|statement|remark|evidence)"
+    r")",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"[?？]\s*[”」』\"')）]*\s*$")
@@ -139,6 +166,12 @@ def doubt_spans(text: str) -> list[tuple[int, int]]:
 def debunk_framing(text: str) -> bool:
     """Whether a title or lead frames the article as a correction of something (not negated)."""
     return any(not negated(text, m.start()) for m in DEBUNK.finditer(text))
+
+
+def rejects_previous(sentence: str) -> bool:
+    """Whether the sentence opens by rejecting what the sentence before it said ("That's not what
+    happened", "事实并非如此", "我们没有找到任何公开记录")."""
+    return _REJECTS_PREVIOUS.match(sentence) is not None
 
 
 def is_question(sentence: str) -> bool:

@@ -430,3 +430,56 @@ def test_a_doubt_that_names_its_object_bears_on_that_object_only(
     claims: ClaimSet, sentence: str, stance: str
 ) -> None:
     assert claims.judge_sentence("nvidia-threatened", sentence) == stance
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # quoted to be rejected: the sentence after it answers it
+        (
+            "Posts this week said DeepSeek trained R1 for under $6 million. That's not what happened.",
+            "disputes",
+        ),
+        ("有文章说 DeepSeek 训练 R1 只花了不到 600 万美元。事实并非如此。", "disputes"),
+        ("有文章说 DeepSeek 训练 R1 只花了不到 600 万美元。我们没有找到任何公开记录。", "disputes"),
+        # the same report, answered by something else
+        (
+            "Posts this week said DeepSeek trained R1 for under $6 million. That is what the paper says.",
+            "supports",
+        ),
+        ("DeepSeek trained R1 for under $6 million. This is not the first cheap model.", "supports"),
+        ("有文章说 DeepSeek 训练 R1 只花了不到 600 万美元。这不是第一次。", "supports"),
+    ],
+)
+def test_a_claim_quoted_and_then_rejected_is_disputed(claims: ClaimSet, text: str, expected: str) -> None:
+    assert stances(claims, "", text)["under-6m-cost"] == expected
+
+
+def test_a_rejection_in_the_next_paragraph_does_not_reach_back(claims: ClaimSet) -> None:
+    text = (
+        "DeepSeek trained R1 for under $6 million.\n\nThat's not what happened with OpenAI's rival, though."
+    )
+    assert stances(claims, "", text)["under-6m-cost"] == "supports"
+
+
+def test_a_doubt_clause_without_a_subject_bears_on_the_clause_before(claims: ClaimSet) -> None:
+    assert claims.judge_sentence("sanctions-forced-innovation", "DeepSeek 被制裁逼出来的创新。") == "supports"
+    doubted = "所谓 DeepSeek “被制裁逼出来的创新”，其实是一种误读。"
+    assert claims.judge_sentence("sanctions-forced-innovation", doubted) == "disputes"
+    elsewhere = "所谓 DeepSeek “被制裁逼出来的创新”，分析师谈到另一种误读。"  # the clause has its own subject
+    assert claims.judge_sentence("sanctions-forced-innovation", elsewhere) == "supports"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Stargate will deploy $100 billion immediately, the companies said.", None),
+        ("Stargate will invest an initial $100 billion.", "mentions"),
+        ("“星际之门”首期投资1000亿美元。", "mentions"),
+        ("“星际之门”项目总投资1000亿美元。", "disputes"),  # a total: it contradicts the claim's $500bn
+    ],
+)
+def test_a_first_part_of_an_amount_does_not_contradict_the_total(
+    claims: ClaimSet, sentence: str, expected: str | None
+) -> None:
+    assert claims.judge_sentence("stargate-500b", sentence) == expected
