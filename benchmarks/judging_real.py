@@ -36,6 +36,7 @@ from benchmarks.judging_offline import (
     confusion_table,
     figures_rows,
     print_errors,
+    score,
     score_halves,
 )
 from benchmarks.labelled_corpus import (
@@ -63,22 +64,49 @@ allowed_networks = ["127.0.0.1/32"]  # the loopback site, and nothing else
 """
 
 
-def page_html(article: LabelledArticle, record: dict[str, Any]) -> str:
-    """One article as a plain news page: title, date, body paragraphs, canonical link."""
+def chrome_html(article: LabelledArticle, others: Sequence[LabelledArticle]) -> tuple[str, str]:
+    """What a news site puts around an article (`--chrome`): a header with the site's menu, and a sidebar
+    and a "related" list of other articles' headlines, linked. Other articles' headlines name the same
+    subjects and claims as the article: only the body should be judged."""
+    zh = article.lang == "zh"
+    menu = ("首页", "科技", "财经", "国际", "评论") if zh else ("Home", "Tech", "Markets", "World", "Opinion")
+    links = "".join(f'<li><a href="/a/{o.id}.html">{html.escape(o.title)}</a></li>' for o in others)
+    head = (
+        '<header class="site-header"><a class="logo" href="/">' + ("新闻网" if zh else "The Daily Wire")
+        + "</a><nav><ul>" + "".join(f'<li><a href="/s/{i}">{m}</a></li>' for i, m in enumerate(menu))
+        + "</ul></nav></header>"
+    )  # fmt: skip
+    most_read, related, rights = (
+        ("热门文章", "相关阅读", "版权所有") if zh else ("Most read", "Related", "All rights")
+    )
+    side = (
+        f'<aside class="sidebar"><h2>{most_read}</h2><ul>{links}</ul></aside>'
+        f'<section class="related"><h2>{related}</h2><ul>{links}</ul></section>'
+        f"<footer><p>{rights}</p></footer>"
+    )
+    return head, side
+
+
+def page_html(
+    article: LabelledArticle, record: dict[str, Any], others: Sequence[LabelledArticle] = ()
+) -> str:
+    """One article as a plain news page: title, date, body paragraphs, canonical link; with `others`,
+    inside a site's chrome (`chrome_html`)."""
     paragraphs = "\n".join(
         f"<p>{html.escape(line)}</p>" for line in article.text.splitlines() if line.strip()
     )
     canonical = record.get("url") or ""
     date = str(record.get("date") or "")[:10]
+    head, side = chrome_html(article, others) if others else ("", "")
     lang = "zh" if article.lang == "zh" else "en"
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{html.escape(article.title)}</title>"
         + (f'<link rel="canonical" href="{html.escape(canonical)}">' if canonical else "")
         + (f'<meta property="article:published_time" content="{date}">' if date else "")
-        + f"</head><body><article><h1>{html.escape(article.title)}</h1>"
+        + f"</head><body>{head}<main><article><h1>{html.escape(article.title)}</h1>"
         + (f'<time datetime="{date}">{date}</time>' if date else "")
-        + f"\n{paragraphs}\n</article></body></html>"
+        + f"\n{paragraphs}\n</article>{side}</main></body></html>"
     )
 
 
@@ -104,14 +132,19 @@ def feed_xml(base: str, articles: Sequence[LabelledArticle], records: dict[str, 
 
 
 def build_site(
-    articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]]
+    articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]], chrome: bool = False
 ) -> dict[str, tuple[str, bytes]]:
-    """Every page of the site (the feed is added once the base URL is known)."""
+    """Every page of the site (the feed is added once the base URL is known); with `chrome`, each page
+    has the headlines of the 6 articles after it in the corpus (same language first) around its body."""
     pages = {"/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n")}
-    for article in articles:
+    for index, article in enumerate(articles):
+        others: list[LabelledArticle] = []
+        if chrome:
+            following = [*articles[index + 1 :], *articles[:index]]
+            others = sorted(following, key=lambda o: o.lang != article.lang)[:6]
         pages[f"/a/{article.id}.html"] = (
             "text/html; charset=utf-8",
-            page_html(article, records[article.id]).encode(),
+            page_html(article, records[article.id], others).encode(),
         )
     return pages
 
@@ -254,11 +287,14 @@ def report(rows: list[str], cleaned: dict[str, dict[str, Any]], duplicates: dict
 
 
 def crawl_corpus(
-    articles: Sequence[LabelledArticle], records: dict[str, dict[str, Any]], seeds_dir: Path | None = None
+    articles: Sequence[LabelledArticle],
+    records: dict[str, dict[str, Any]],
+    seeds_dir: Path | None = None,
+    chrome: bool = False,
 ) -> tuple[dict[str, Prediction], list[str], dict[str, str], int, float]:
     """Serve the corpus, crawl and export it: predictions, articles not stored, duplicate groups, records
     stored and seconds taken."""
-    pages = build_site(articles, records)
+    pages = build_site(articles, records, chrome)
     started = time.perf_counter()
     with serving(static_pages(pages)) as base, tempfile.TemporaryDirectory(prefix="judging-real-") as tmp:
         pages["/feed.xml"] = ("application/rss+xml", feed_xml(base, articles, records).encode())
@@ -292,6 +328,16 @@ def main(argv: list[str] | None = None) -> int:
         help="also list the held-out half's errors (results.md records that this was done)",
     )
     parser.add_argument("--baseline-claims", type=Path, help="crawl again with another claims file")
+    parser.add_argument(
+        "--chrome",
+        action="store_true",
+        help="render each page inside a site's header, sidebar and related list of other headlines",
+    )
+    parser.add_argument(
+        "--development-only",
+        action="store_true",
+        help="score and print the development half only (no held-out figure); writes nothing",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     folder = corpus_dir()
     if folder is None:
@@ -304,7 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     records = manifest(folder)
     split = duplicate_groups(folder)
     pairs = json.loads((folder / "near_duplicate_pairs.json").read_text(encoding="utf-8"))
-    predictions, missing, groups, stored, seconds = crawl_corpus(articles, records)
+    predictions, missing, groups, stored, seconds = crawl_corpus(articles, records, chrome=args.chrome)
+    if args.development_only:
+        development = halves(articles, split)[0]
+        if args.errors:
+            print_errors(development, predictions)
+        print(*TABLE_HEAD, sep="\n")
+        print(*figures_rows("development only", {"development": score(development, predictions)}), sep="\n")
+        print(f"Stored {stored} records; not stored: {len(missing)}; {seconds:.0f} s.")
+        return 0
     cleaned = score_halves(articles, split, predictions)
     rows = figures_rows("`seeds/deepseek-stargate`", cleaned)
     if args.baseline_claims:
@@ -315,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         print_errors(development, predictions)
     notes = list(args.note)
+    if args.chrome:
+        notes.insert(
+            0,
+            "Pages rendered with `--chrome`: each inside a site's header and menu, with a sidebar and a "
+            '"related" list of six other corpus articles\' headlines (linked), as a news site shows them.',
+        )
     if args.show_heldout_errors:
         print("--- held-out half ---")
         print_errors(held_out, predictions)
