@@ -90,10 +90,11 @@ _RATE = re.compile(
     r"\s*(?:/|每|一(?:天|小时|个月|年)|per\b|an? (?:day|hour|month|year|week)\b|apiece\b|each\b)",
     re.IGNORECASE,
 )
-# A clause that opens with its predicate has no subject of its own: it says something of the clause
-# before ("所谓“X”，至少是一种过度简化", "The $6m figure, widely quoted, is misleading").
+# A clause that opens with its predicate has no subject of its own: it says something of the clause right
+# before it ("所谓“X”，其实是一种误读"; in English, a clause opening with "is" / "seems" after a comma).
 _PREDICATE_OPENING = re.compile(
-    r"^(?:至少|恐怕|可能|显然|其实|实际上|未免|只|也|都|则|仍|还|更|不过|纯|实)*(?:是(?!否)|为|属)"
+    r"^(?:至少|恐怕|可能|显然|其实|实际上|未免|只|也|都|则|仍|还|更|不过|纯|实)*"
+    r"(?:是(?!否)|为(?!了|何|什么|此)|属)"
     r"|^(?:is|was|are|were|seems?|seemed|appears?|appeared|remains?|remained|looks?|looked)\b",
     re.IGNORECASE,
 )
