@@ -91,7 +91,9 @@ _REJECTS_PREVIOUS = re.compile(
     r"|^[\s“\"(]*(?:(?:But|In fact|Actually|However),?\s+)?(?:"
     r"(?:that|this|it|none of (?:this|that|it))(?:'s|’s| is| was|\s+has|\s+had)\s+(?:simply\s+|just\s+)?"
     r"(?:not|never|no longer)\s+(?:true|so|the case|what happened|accurate|correct|how it (?:works|happened))"
+    r"(?=\s*(?:[,.;:!?—–-]|and\b|but\b|$))"  # "That is not the case for OpenAI" is about something else
     r"|(?:that|this|it) (?:isn't|wasn't|isn’t|wasn’t) (?:true|so|the case|what happened|accurate|correct)"
+    r"(?=\s*(?:[,.;:!?—–-]|and\b|but\b|$))"
     r"|there (?:is|was) no (?:record|evidence|sign|trace)"
     r"|(?:we|reporters|researchers|fact-checkers)\s+(?:found|could find|have found)\s+no\s+"
     r"(?:record|evidence|trace)"

@@ -448,6 +448,7 @@ def test_a_doubt_that_names_its_object_bears_on_that_object_only(
             "supports",
         ),
         ("DeepSeek trained R1 for under $6 million. This is not the first cheap model.", "supports"),
+        ("DeepSeek trained R1 for under $6 million. That is not the case for its rivals.", "supports"),
         ("有文章说 DeepSeek 训练 R1 只花了不到 600 万美元。这不是第一次。", "supports"),
     ],
 )
