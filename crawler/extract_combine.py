@@ -227,9 +227,9 @@ def out_of_layout_tables(
 ) -> tuple[HtmlElement, str]:
     """The page and its first pass, read again with its layout tables unwrapped (on a copy) where the
     first pass flattened the body into a table cell; as they were otherwise, or where the second reading
-    keeps almost none of the first's prose."""
-    if not read_from_layout_table(first):
-        return tree, first
+    keeps almost none of the first's prose, or on a page of over `MAX_JUSTEXT_ELEMENTS` elements."""
+    if not read_from_layout_table(first) or sum(1 for _ in tree.iter()) > MAX_JUSTEXT_ELEMENTS:
+        return tree, first  # a huge page is not read twice (a hostile one would double its cost)
     unwrapped = deepcopy(tree)
     if not unwrap_layout_tables(unwrapped):
         return tree, first

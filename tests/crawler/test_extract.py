@@ -586,3 +586,17 @@ def test_a_data_table_is_not_taken_for_a_layout_table() -> None:
         "The company said on Monday that it would invest more. Analysts were not convinced by the plan. " * 3
     )
     assert read_from_layout_table(f"| May 1 | {cell} |") is True
+
+
+def test_a_huge_page_is_not_read_twice_for_its_layout_tables() -> None:
+    from lxml.html import fromstring
+
+    from crawler.extract_combine import MAX_JUSTEXT_ELEMENTS, out_of_layout_tables
+
+    cell = "The company said on Monday that it would invest more. Analysts were not convinced by it. " * 3
+    flattened = f"| May 1 | {cell} |"
+    small = fromstring(f"<html><body><table><tr><td><h1>News</h1><p>{cell}</p></td></tr></table></body>")
+    assert out_of_layout_tables(small, None, flattened)[0] is not small  # read again, unwrapped
+    filler = "<span>x</span>" * MAX_JUSTEXT_ELEMENTS
+    huge = fromstring(f"<html><body><table><tr><td><p>{cell}</p>{filler}</td></tr></table></body></html>")
+    assert out_of_layout_tables(huge, None, flattened) == (huge, flattened)
