@@ -7,6 +7,7 @@ import calendar
 import gzip
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,6 +101,17 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
     return entries
 
 
+# A numeric character reference to no Unicode character ("&#8888888364;"): feedparser's loose parser calls
+# chr() on it and raises OverflowError. Such a reference becomes U+FFFD, as an HTML parser reads it.
+_BEYOND_UNICODE = re.compile(rb"&#(?:0*\d{7,}|[xX]0*[0-9a-fA-F]{6,});")
+
+
+def _replacement_ref(match: re.Match[bytes]) -> bytes:
+    text = match.group()[2:-1]
+    value = int(text[1:], 16) if text[:1] in (b"x", b"X") else int(text)
+    return b"&#xFFFD;" if value > 0x10FFFF else match.group()
+
+
 def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry]:
     """Entries of an RSS, Atom or JSON feed; a body no feed reader can use raises CrawlFailure."""
     if not body.strip():
@@ -109,10 +121,17 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
     headers = {"content-type": content_type} if content_type else {}
     try:
         parsed = feedparser.parse(
-            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+            _BEYOND_UNICODE.sub(_replacement_ref, body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
         )
     except (UnicodeError, ValueError, LookupError) as exc:  # feedparser trips on a garbled encoding name
         raise CrawlFailure("malformed_feed", f"the feed's declared encoding cannot be used: {exc}") from None
+    except (OverflowError, RecursionError) as exc:  # its loose parser on what no feed should hold
+        raise CrawlFailure(
+            "malformed_feed", f"the feed cannot be read: {type(exc).__name__}: {exc}"
+        ) from None
     entries = []
     for item in parsed.entries:
         link = (

@@ -117,3 +117,13 @@ def test_every_real_captured_feed_parses_into_entries(shared_corpus: Path) -> No
             empty.append(path.name)
         assert all(e.url.startswith("http") for e in entries), path.name
     assert not empty, f"feeds without entries: {empty}"
+
+
+def test_a_reference_to_no_character_does_not_lose_the_feed() -> None:
+    # A loose (not well-formed) feed with "&#8888888364;": feedparser's parser raised OverflowError.
+    body = (
+        b'?xml version="1.0"?><rss version="2.0"><channel><item>'
+        b"<title>Harbour &#8888888364; budget &#8364;41m</title><link>https://news.example/a</link></item></channel></rss>"
+    )
+    [entry] = parse_feed(body, "https://news.example/")
+    assert entry.title == "Harbour \ufffd budget \u20ac41m" and entry.url == "https://news.example/a"

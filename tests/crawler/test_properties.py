@@ -135,6 +135,9 @@ def _parse_any(body: bytes, content_type: str = "") -> None:
 @example(RSS.replace(b'encoding="', b'encoding="\x80'), "")  # found by this test: feedparser raised
 @example(RSS.replace(b'encoding="', b'encoding="\x00'), "")
 @example(b"<rss><channel><item><link>" + b"<b>" * 5000, "")
+@example(
+    RSS.replace(b"<?xml", b"?xml").replace(b"budget of", b"budget of &#8888888364;"), ""
+)  # found: OverflowError
 def test_a_mutated_feed_parses_or_fails_with_a_reason(body: bytes, content_type: str) -> None:
     _parse_any(body, content_type)
     assert sniff_kind(body, content_type) in ("feed", "sitemap", "html", "other")
