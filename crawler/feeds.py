@@ -83,13 +83,14 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
         if not isinstance(item, Mapping):
             continue
         link = item.get("url") or item.get("external_url") or item.get("id")
-        if not isinstance(link, str) or not link.strip():
+        url = absolute_url(base_url, link) if isinstance(link, str) and link.strip() else None
+        if url is None:
             continue
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
         author = next((a.get("name") for a in authors if isinstance(a, Mapping) and a.get("name")), None)
         entries.append(
             Entry(
-                url=urljoin(base_url, link.strip()),
+                url=url,
                 title=_clean(str(item.get("title") or "")),
                 summary=_clean(
                     str(item.get("content_html") or item.get("content_text") or item.get("summary") or "")
@@ -99,6 +100,15 @@ def parse_json_feed(body: bytes, base_url: str) -> list[Entry]:
             )
         )
     return entries
+
+
+def absolute_url(base_url: str, link: str) -> str | None:
+    """`link` made absolute against `base_url`; None when it is no URL at all (a host such as
+    "https://[news" makes `urljoin` raise): the entry is left out, the rest of the source is read."""
+    try:
+        return urljoin(base_url, link.strip())
+    except ValueError:
+        return None
 
 
 # A numeric character reference to no Unicode character ("&#8888888364;"): feedparser's loose parser calls
@@ -139,14 +149,15 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "") -> list[Entry
             or next((lnk.get("href") for lnk in item.get("links", []) if lnk.get("href")), None)
             or (item.get("id") if str(item.get("id", "")).startswith("http") else None)
         )
-        if not link:
+        url = absolute_url(base_url, str(link)) if link else None
+        if url is None:
             continue
         content = item.get("content") or []
         summary = content[0].get("value") if content else item.get("summary", "")
         origin = item.get("source") or {}
         entries.append(
             Entry(
-                url=urljoin(base_url, str(link).strip()),
+                url=url,
                 title=_clean(item.get("title", "")),
                 summary=_clean(
                     summary
@@ -220,15 +231,16 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
     for node in root:
         parts = _children(node)
         loc = _text(parts.get("loc"))
-        if not loc:
+        url = absolute_url(base_url, loc) if loc else None
+        if url is None:
             continue
         if _local(node.tag) == "sitemap":
-            children.append(urljoin(base_url, loc))
+            children.append(url)
             continue
         news = _children(parts["news"]) if "news" in parts else {}
         entries.append(
             Entry(
-                url=urljoin(base_url, loc),
+                url=url,
                 title=_text(news.get("title")),
                 published=parse_date(_text(news.get("publication_date")) or _text(parts.get("lastmod"))),
             )

@@ -105,7 +105,11 @@ class FetchPolicyMiddleware:
         """A redirect to a scheme we do not fetch is refused (Scrapy would hand the 3xx to the spider)."""
         location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
         if location:
-            target = urljoin(request.url, location.decode("latin-1").strip())
+            try:
+                target = urljoin(request.url, location.decode("latin-1").strip())
+            except ValueError:  # "https://[x": no URL at all
+                detail = f"redirected to a URL that cannot be parsed: {location[:200]!r}"
+                raise FetchRefused("blocked_scheme", detail, request.url) from None
             refusal = self.guard.url_refusal(target)
             if refusal is not None and refusal.reason == "blocked_scheme":
                 raise FetchRefused(

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from parsel import Selector, SelectorList
 from scrapy import Request
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
 
 from crawler.failures import CrawlFailure
-from crawler.feeds import Entry, parse_date
+from crawler.feeds import Entry, absolute_url, parse_date
 from crawler.sources import SourceSpec
 from crawler.spiders.base import SourceSpider
 
@@ -47,13 +48,17 @@ class ListingSpider(SourceSpider):
         selectors = source.selectors
         items = select(response, selectors["item"])
         found: list[Entry | Request] = []
+        base = get_base_url(response)  # the page's <base href>, as response.urljoin reads it
         for item in items:
             link = first(item, selectors["link"])
             if not link or link.startswith(("javascript:", "mailto:", "#")):
                 continue
+            url = absolute_url(base, link)
+            if url is None:
+                continue
             found.append(
                 Entry(
-                    url=response.urljoin(link),
+                    url=url,
                     title=first(item, selectors.get("title")),
                     summary=first(item, selectors.get("summary")),
                     published=parse_date(first(item, selectors.get("date")) or None),
@@ -61,8 +66,7 @@ class ListingSpider(SourceSpider):
             )
         page = int(response.meta.get("page", 1))
         next_page = first(response, selectors.get("next"))
-        if next_page and page < MAX_PAGES:
-            found.append(
-                self.source_request(response.urljoin(next_page), source, is_child=True, page=page + 1)
-            )
+        next_url = absolute_url(base, next_page) if next_page and page < MAX_PAGES else None
+        if next_url is not None:
+            found.append(self.source_request(next_url, source, is_child=True, page=page + 1))
         return found

@@ -127,3 +127,20 @@ def test_a_reference_to_no_character_does_not_lose_the_feed() -> None:
     )
     [entry] = parse_feed(body, "https://news.example/")
     assert entry.title == "Harbour \ufffd budget \u20ac41m" and entry.url == "https://news.example/a"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Bad</title><link>https://[news/a</link>'
+        b"</item><item><title>Good</title><link>/b</link></item></channel></rss>",
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": '
+        b'[{"url": "https://[news/a", "title": "Bad"}, {"url": "/b", "title": "Good"}]}',
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://[news/a</loc></url><url><loc>/b</loc></url></urlset>",
+    ],
+)
+def test_a_link_that_is_no_url_is_left_out_and_the_rest_is_read(body: bytes) -> None:
+    entries = parse_sitemap(body, "https://news.example/")[0] if b"urlset" in body else None
+    entries = entries if entries is not None else parse_feed(body, "https://news.example/")
+    assert [e.url for e in entries] == ["https://news.example/b"]

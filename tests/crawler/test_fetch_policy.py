@@ -139,6 +139,16 @@ def test_a_redirect_to_a_local_file_is_refused(settings: Settings) -> None:
     assert middleware.process_response(request, ordinary) is ordinary
 
 
+def test_a_redirect_to_no_url_at_all_is_refused_with_its_reason(settings: Settings) -> None:
+    middleware = _middleware(settings)
+    request = Request("http://127.0.0.1:8000/r")
+    redirect = Response(request.url, status=302, headers={"Location": "https://[news/a"}, request=request)
+    with pytest.raises(FetchRefused) as refused:
+        middleware.process_response(request, redirect)
+    assert refused.value.reason == "blocked_scheme" and "cannot be parsed" in refused.value.detail
+    assert diagnose(refused.value).reason == "blocked_scheme"
+
+
 def test_the_crawl_downloads_nothing_but_http() -> None:
     values = scrapy_settings(load_settings(environ={}))
     assert {values["DOWNLOAD_HANDLERS"][s] for s in ("file", "ftp", "s3", "data")} == {None}

@@ -158,6 +158,7 @@ def test_random_bytes_are_never_a_crash(body: bytes) -> None:
 
 @QUICK
 @given(mutated(SITEMAP))
+@example(SITEMAP.replace(b"https://news", b"https://[news"))  # found by this test: urljoin raised ValueError
 def test_a_mutated_sitemap_parses_or_fails_with_a_reason(body: bytes) -> None:
     try:
         entries, children = parse_sitemap(body, BASE)
