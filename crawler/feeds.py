@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -224,6 +225,13 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
         )
     except lxml.etree.XMLSyntaxError as exc:
         raise CrawlFailure("malformed_sitemap", f"the sitemap is not XML: {exc}") from None
+    try:
+        return _sitemap_links(root, base_url)
+    except UnicodeDecodeError as exc:  # a tag or namespace holding a lone surrogate ("&#xD800;")
+        raise CrawlFailure("malformed_sitemap", f"the sitemap's tag names cannot be read: {exc}") from None
+
+
+def _sitemap_links(root: Any, base_url: str) -> tuple[list[Entry], list[str]]:
     if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
         raise CrawlFailure("malformed_sitemap", "no <urlset> or <sitemapindex> in the response")
     entries: list[Entry] = []
@@ -248,9 +256,18 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
     return entries, children
 
 
+def _gunzip_head(body: bytes) -> bytes:
+    """The first 4 KB a gzip body decompresses to, read from its start alone (a whole sitemap.xml.gz need
+    not be decompressed to tell what it is); nothing when it is no gzip stream."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body[:4096], 4096)
+    except zlib.error:
+        return b""
+
+
 def sniff_kind(body: bytes, content_type: str = "") -> str:
     """What a response holds: "feed", "sitemap", "html" or "other", from its type and first bytes."""
-    head = maybe_gunzip(body[:4096]) if body[:2] == b"\x1f\x8b" else body[:4096]
+    head = _gunzip_head(body) if body[:2] == b"\x1f\x8b" else body[:4096]
     lowered = head.lstrip().lower()
     ctype = content_type.lower()
     if b"<urlset" in lowered or b"<sitemapindex" in lowered:

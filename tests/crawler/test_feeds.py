@@ -144,3 +144,15 @@ def test_a_link_that_is_no_url_is_left_out_and_the_rest_is_read(body: bytes) -> 
     entries = parse_sitemap(body, "https://news.example/")[0] if b"urlset" in body else None
     entries = entries if entries is not None else parse_feed(body, "https://news.example/")
     assert [e.url for e in entries] == ["https://news.example/b"]
+
+
+def test_a_large_gzip_sitemap_is_told_from_its_first_bytes() -> None:
+    # Sniffing decompressed only the first 4 KB as a whole gzip file: any sitemap.xml.gz compressed to
+    # more than that failed as "cannot be decompressed".
+    paths = (f"{n}/{n * 7919 % 100003:x}" for n in range(3000))  # varied, so that it compresses less
+    urls = "".join(f"<url><loc>https://news.example/{path}</loc></url>" for path in paths)
+    namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    body = gzip.compress(f'<?xml version="1.0"?><urlset xmlns="{namespace}">{urls}</urlset>'.encode())
+    assert len(body) > 4096
+    assert sniff_kind(body) == "sitemap"
+    assert sniff_kind(b"\x1f\x8b not gzip at all") == "other"

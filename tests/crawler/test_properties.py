@@ -135,6 +135,7 @@ def _parse_any(body: bytes, content_type: str = "") -> None:
 @example(RSS.replace(b'encoding="', b'encoding="\x80'), "")  # found by this test: feedparser raised
 @example(RSS.replace(b'encoding="', b'encoding="\x00'), "")
 @example(b"<rss><channel><item><link>" + b"<b>" * 5000, "")
+@example(b"\x1f\x8b" + RSS[2:], "")  # found by a long run: sniffing a bad gzip stream raised
 @example(
     RSS.replace(b"<?xml", b"?xml").replace(b"budget of", b"budget of &#8888888364;"), ""
 )  # found: OverflowError
@@ -159,6 +160,7 @@ def test_random_bytes_are_never_a_crash(body: bytes) -> None:
 @QUICK
 @given(mutated(SITEMAP))
 @example(SITEMAP.replace(b"https://news", b"https://[news"))  # found by this test: urljoin raised ValueError
+@example(SITEMAP.replace(b'xmlns="', b'xmlns="&#xD800;'))  # found by a long run: lxml's UnicodeDecodeError
 def test_a_mutated_sitemap_parses_or_fails_with_a_reason(body: bytes) -> None:
     try:
         entries, children = parse_sitemap(body, BASE)
