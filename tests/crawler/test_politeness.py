@@ -37,6 +37,7 @@ class Watched(Pages):
     active: ClassVar[Counter[str]] = Counter()
     peak: ClassVar[Counter[str]] = Counter()
     served: ClassVar[Counter[str]] = Counter()
+    in_flight = False  # this request counts in `active`
 
     def do_GET(self) -> None:
         host = self.headers["Host"].split(":")[0]
@@ -44,18 +45,29 @@ class Watched(Pages):
             self.active[host] += 1
             self.served[host] += 1
             self.peak[host] = max(self.peak[host], self.active[host])
+        self.in_flight = True
         try:
             self.answer()
         finally:
+            self.served_out()
+
+    def served_out(self) -> None:
+        """The request is no longer in flight. Called before its response is sent: once the client has the
+        response it may send its next request at once, before this thread runs again (a request of another
+        process then looked like a third one in flight to a host limited to two)."""
+        if self.in_flight:
+            self.in_flight = False
             with self.lock:
-                self.active[host] -= 1
+                self.active[self.headers["Host"].split(":")[0]] -= 1
 
     def answer(self) -> None:
         base = f"http://{self.headers['Host']}"
         if self.path == "/feed.xml":
+            self.served_out()
             self.send_page(feed_xml(base, ARTICLES), "application/rss+xml")
         elif self.path.startswith("/news/"):
             time.sleep(self.page_seconds)
+            self.served_out()
             self.send_page(article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html")
         else:
             self.send_error(404)
