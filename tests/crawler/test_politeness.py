@@ -70,6 +70,7 @@ class Watched(Pages):
             self.served_out()
             self.send_page(article_html(int(self.path.split("/")[-1].split(".")[0])), "text/html")
         else:
+            self.served_out()
             self.send_error(404)
 
 
