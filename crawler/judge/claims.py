@@ -86,6 +86,36 @@ _OPENING_ANAPHOR = re.compile(
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:The|This) (?:company|startup|firm|model|lab)\b"
     r"|^[\s“\"(]*(?:(?:But|And|Yet|Still|However),?\s+)?(?:It|Its)\b",
 )
+# A day named only by reference to the date just given ("座谈会当天", "the same day", "that day"): it is that
+# date ("Liang attended on 20 January. That day, DeepSeek released R1.").
+_SAME_DAY = re.compile(
+    r"当天|当日|同日|同一天|同一日|\b(?:that(?:\s+same)?|the\s+same)\s+day\b",
+    re.IGNORECASE,
+)
+
+
+def _same_day(sentence: str, previous: str, dated: list[tuple[str, Quantity]]) -> Quantity | None:
+    """The date a sentence names only by reference ("座谈会当天", "that day"), placed at that reference: the
+    date of the event named just before the reference where an earlier sentence dates it ("梁文峰1月20日参加了
+    座谈会。… 座谈会当天，DeepSeek发布了R1"), else the date of the sentence just before."""
+    reference = _SAME_DAY.search(sentence)
+    if reference is None or not dated:
+        return None
+    day = dated[-1][1] if dated[-1][0] == previous else None
+    event = re.search(r"[\u4e00-\u9fff]{2,3}$", sentence[: reference.start()])
+    if event is not None:
+        for length in (3, 2):
+            word = event.group()[-length:]
+            if len(word) == length:
+                match = next((date for text, date in reversed(dated) if word in text), None)
+                if match is not None:
+                    day = match
+                    break
+    if day is None:
+        return None
+    return replace(day, text=reference.group(), start=reference.start(), end=reference.end())
+
+
 _RATE = re.compile(
     r"\s*(?:/|每|一(?:天|小时|个月|年)|per\b|an? (?:day|hour|month|year|week)\b|apiece\b|each\b)",
     re.IGNORECASE,
@@ -332,9 +362,17 @@ class ClaimSet:
         if title.strip():
             found.append(_Sentence(title.strip(), title.strip(), tuple(extract_quantities(title))))
         previous = ""
+        dated: list[tuple[str, Quantity]] = []  # sentences that give a date, with their last date
         for paragraph in split_paragraphs(text):
             for sentence in split_sentences(paragraph):
-                found.append(_Sentence(sentence, paragraph, tuple(extract_quantities(sentence)), previous))
+                quantities = extract_quantities(sentence)
+                dates = [q for q in quantities if q.kind == "date"]
+                day = None if dates else _same_day(sentence, previous, dated)
+                if day is not None:
+                    quantities.append(day)
+                found.append(_Sentence(sentence, paragraph, tuple(quantities), previous))
+                if dates:
+                    dated.append((sentence, dates[-1]))
                 previous = sentence
         return found
 

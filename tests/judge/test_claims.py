@@ -484,3 +484,52 @@ def test_a_first_part_of_an_amount_does_not_contradict_the_total(
     claims: ClaimSet, sentence: str, expected: str | None
 ) -> None:
     assert claims.judge_sentence("stargate-500b", sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the day of an event an earlier sentence dates
+        (
+            "梁文锋 2025 年 1 月 20 日出席了一场专家座谈会。他谈到了国产大模型。\n\n"
+            "座谈会当天，DeepSeek 发布了 R1 模型。",
+            "supports",
+        ),
+        ("On 20 January 2025 Liang met the premier. That same day, DeepSeek released R1.", "supports"),
+        ("Liang met the premier on January 20, 2025. On that day DeepSeek released R1.", "supports"),
+        # a day of something no earlier sentence dates, or a date that is not the sentence just before
+        ("座谈会当天，DeepSeek 发布了 R1 模型。", None),
+        (
+            "On 20 January 2025 Liang met the premier. Analysts wrote about it. "
+            "That day, DeepSeek released R1.",
+            None,
+        ),
+        # the date it refers to is not the claim's (a release date is not disputed by another date)
+        ("On 27 January 2025 Nvidia's shares fell. That day, DeepSeek released R1.", None),
+    ],
+)
+def test_that_day_takes_the_date_it_refers_to(claims: ClaimSet, text: str, expected: str | None) -> None:
+    assert stances(claims, "", text).get("r1-release-jan20") == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # reporting the figure, whatever it is called, is no correction of it
+        ("The total cost of training DeepSeek V3 was $5.6 million.", "supports"),
+        ("DeepSeek V3 的总成本为 557.6 万美元。", "supports"),
+        ("DeepSeek 表示，V3 最终训练的成本为 557.6 万美元。", "supports"),
+        # saying it covers no more than one run is
+        ("DeepSeek's $5.6 million figure covers only the final training run.", "disputes"),
+        ("DeepSeek 的 557.6 万美元仅为最终训练的成本。", "disputes"),
+        ("The real cost of DeepSeek's model is far higher.", "disputes"),
+        # a rate, a valuation or a funding round is no training cost
+        ("DeepSeek 的总成本为 $87,072/天。", None),
+        ("DeepSeek 只能定向融资，估值已经达到 80 亿美元。", None),
+        ("DeepSeek is valued at $8 billion after only two years.", None),
+    ],
+)
+def test_a_cost_figure_is_corrected_only_by_what_corrects_it(
+    claims: ClaimSet, sentence: str, expected: str | None
+) -> None:
+    assert claims.judge_sentence("under-6m-cost", sentence) == expected
