@@ -258,9 +258,16 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, precision: bool, fast:
     return (document.text or "") if isinstance(document, TrafilaturaDocument) else ""
 
 
-_FURNITURE_CELL_TOKENS = 6
+_FURNITURE_CELL_TOKENS = 6  # words; a Chinese word is about two characters ("资讯天下" is two words)
+
+
+def _cell_words(text: str) -> int:
+    """About how many words a table cell has: Latin words, and Chinese characters two to a word."""
+    count, han = token_count(text)
+    return count - han + (han + 1) // 2
 _LINKED_CELL_CHARS = 15  # a link text this long, then a few words, is a cell that links elsewhere
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
+_BULLETS = "・•·▪▸►›»>*-–— \u3000"
 
 
 def drop_furniture(text: str, title: str = "", tuning: Tuning = DEFAULT_TUNING) -> str:
@@ -307,7 +314,7 @@ def is_furniture_row(line: str) -> bool:
         return False
     labelled = False
     for cell in (cell.strip() for cell in line.strip("|").split("|")):
-        if _SENTENCE_END.search(cell) or not (labelled or len(tokens(cell)) <= _FURNITURE_CELL_TOKENS):
+        if _SENTENCE_END.search(cell) or not (labelled or _cell_words(cell) <= _FURNITURE_CELL_TOKENS):
             return False
         labelled = cell.endswith((":", "："))
     return True
@@ -377,7 +384,9 @@ class PageShape:
         return bool(cells) and all(self._a_link(cell) for cell in cells)
 
     def _a_link(self, cell: str) -> bool:
-        """A link's text, perhaps followed by a few words (its date, its outlet)."""
+        """A link's text, perhaps after a bullet ("・", "•") and followed by a few words (its date, its
+        outlet)."""
+        cell = cell.lstrip(_BULLETS)
         if cell in self.link_texts:
             return True
         return any(

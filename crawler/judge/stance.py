@@ -26,7 +26,8 @@ from collections.abc import Iterable
 DOUBT_ZH = (
     "质疑 怀疑 存疑 争议 有争议 存在争议 夸大 夸大其词 夸张 言过其实 误导 误读 误解 不实 谣言 辟谣 假消息 "
     "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
-    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 迷思 误区 事实核查 不准确 不正确 可疑 怀疑论"
+    "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 迷思 误区 事实核查 不准确 不正确 可疑 怀疑论 "
+    "过度简化 过于简化 过于简单化 以偏概全"
 ).split()
 DOUBT_EN = [
     *(
@@ -39,7 +40,9 @@ DOUBT_EN = [
         # 值得商榷, 有争议, 无法证实, 误传) and the Chinese of the English (迷思 myth, 误区 misconception,
         # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
         "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
-        "fabricated debatable controversial unconfirmed misinformation disinformation bogus"
+        "fabricated debatable controversial unconfirmed misinformation disinformation bogus "
+        # 过度简化 / 以偏概全 and their English
+        "oversimplif* simplistic"
     ).split(),
     "fake news",
 ]

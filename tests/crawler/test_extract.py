@@ -600,3 +600,60 @@ def test_a_huge_page_is_not_read_twice_for_its_layout_tables() -> None:
     filler = "<span>x</span>" * MAX_JUSTEXT_ELEMENTS
     huge = fromstring(f"<html><body><table><tr><td><p>{cell}</p>{filler}</td></tr></table></body></html>")
     assert out_of_layout_tables(huge, None, flattened) == (huge, flattened)
+
+
+def test_a_chinese_portals_masthead_menu_and_related_rows_are_not_the_article() -> None:
+    # The demo's portal (GBK, laid out in tables like many Chinese portals) has a slogan row and a menu
+    # row above the body and a "相关新闻" table of bulleted headlines below it.
+    from crawler.demo.corpus import load_corpus
+    from crawler.demo.web import DemoWeb
+    from crawler.encoding import decode_page
+
+    web = DemoWeb(load_corpus(), "http://127.0.0.1:1", "http://127.0.0.1:2")
+    portal = [a for a in web.corpus.articles.values() if a.outlet == "huaxia"]
+    assert len(portal) >= 5
+    for article in portal:
+        url = web.renderer.url(article)
+        page = web.respond(url.removeprefix("http://127.0.0.1:1"))
+        body = page.body if isinstance(page.body, bytes) else page.body.encode()
+        result = extract_article(decode_page(body).text, url)
+        assert result.ok, (article.id, result.reason)
+        rows = [line for line in result.text.splitlines() if line.startswith("|")]
+        assert not rows, (article.id, rows)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("|  | 华夏门户 资讯天下 |  |", True),  # a slogan: two words of two characters each
+        ("| 国内 | 国际 | 深度求索DeepSeek专题 |", True),
+        ("| SITE | Licensing |", True),
+        (
+            "| 意大利监管机构要求限制DeepSeek处理本国用户数据并宣布就此展开调查 |",
+            False,
+        ),  # a headline-long cell
+        ("| The regulator ordered DeepSeek to stop. |", False),  # a sentence
+    ],
+)
+def test_a_row_of_short_cells_is_furniture_in_either_script(row: str, expected: bool) -> None:
+    from crawler.extract_combine import is_furniture_row
+
+    assert is_furniture_row(row) is expected
+
+
+def test_a_bulleted_headline_row_is_a_link_row() -> None:
+    from lxml.html import fromstring
+
+    from crawler.extract_combine import PageShape
+
+    shape = PageShape.of(
+        fromstring(
+            '<html><body><p>Body.</p><a href="/a">韩国个人信息保护委员会：DeepSeek在韩暂停新下载</a>'
+            "</body></html>"
+        )
+    )
+    assert shape.all_links("| ・韩国个人信息保护委员会：DeepSeek在韩暂停新下载 2025/02/17 21:00 |")
+    assert shape.all_links("| • 韩国个人信息保护委员会：DeepSeek在韩暂停新下载 |")
+    assert not shape.all_links(
+        "| 韩国个人信息保护委员会：DeepSeek在韩暂停新下载，此前已下架。监管机构称将继续调查此事 |"
+    )

@@ -533,3 +533,13 @@ def test_a_cost_figure_is_corrected_only_by_what_corrects_it(
     claims: ClaimSet, sentence: str, expected: str | None
 ) -> None:
     assert claims.judge_sentence("under-6m-cost", sentence) == expected
+
+
+def test_a_ban_that_forces_something_else_is_no_chip_sanction_forcing_innovation(claims: ClaimSet) -> None:
+    text = (
+        "Several states have banned DeepSeek on government phones. The moves echo the restrictions on "
+        "TikTok, which ended with a law forcing its sale."
+    )
+    assert "sanctions-forced-innovation" not in stances(claims, "", text)
+    forced = "Several states have banned DeepSeek. US export restrictions forced DeepSeek to innovate."
+    assert stances(claims, "", forced)["sanctions-forced-innovation"] == "supports"
