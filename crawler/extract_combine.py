@@ -265,6 +265,8 @@ def _cell_words(text: str) -> int:
     """About how many words a table cell has: Latin words, and Chinese characters two to a word."""
     count, han = token_count(text)
     return count - han + (han + 1) // 2
+
+
 _LINKED_CELL_CHARS = 15  # a link text this long, then a few words, is a cell that links elsewhere
 _SENTENCE_END = re.compile(r"[.!?。！？]$")
 _BULLETS = "・•·▪▸►›»>*-–— \u3000"

@@ -10,7 +10,7 @@ No I/O, no framework imports.
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -203,12 +203,28 @@ def _is_repeat(article: StoredArticle, in_window: Mapping[int, StoredArticle]) -
     return article.duplicate_of is not None and article.duplicate_of not in in_window
 
 
-def _stances(members: Sequence[StoredArticle], stance: str) -> tuple[str, ...]:
-    ids = {c.claim_id for a in members for c in a.claims if c.stance == stance}
-    return tuple(sorted(ids))
+def _stances(
+    members: Sequence[StoredArticle], lead: StoredArticle, stance: str, order: Mapping[str, int]
+) -> tuple[str, ...]:
+    """The claims the story's articles take this stance on, what most of them say first: then what its
+    lead says, the surer match, the seed's own order ("released on 20 January" before a passing remark
+    of one article)."""
+    articles: Counter[str] = Counter()
+    best: dict[str, float] = {}
+    for article in members:
+        for claim_id, score in {c.claim_id: c.score for c in article.claims if c.stance == stance}.items():
+            articles[claim_id] += 1
+            best[claim_id] = max(score, best.get(claim_id, 0.0))
+    said_by_lead = {c.claim_id for c in lead.claims if c.stance == stance}
+    return tuple(
+        sorted(
+            articles,
+            key=lambda i: (-articles[i], i not in said_by_lead, -best[i], order.get(i, len(order)), i),
+        )
+    )
 
 
-def _entry(members: Sequence[StoredArticle]) -> StoryEntry:
+def _entry(members: Sequence[StoredArticle], order: Mapping[str, int]) -> StoryEntry:
     # The best copy: the most complete text, then the earliest.
     lead = min(members, key=lambda a: (-len(a.text), a.when, a.key))
     others: dict[str, OtherCopy] = {}
@@ -225,8 +241,8 @@ def _entry(members: Sequence[StoredArticle]) -> StoryEntry:
         articles=len(members),
         novelty=max(novelties) if novelties else None,
         latest=max(a.when for a in members),
-        disputes=_stances(members, "disputes"),
-        supports=_stances(members, "supports"),
+        disputes=_stances(members, lead, "disputes", order),
+        supports=_stances(members, lead, "supports", order),
     )
 
 
@@ -282,16 +298,16 @@ def compose_digest(
     repeats = 0
     for article in wanted:
         groups[_group_key(article, in_window)].append(article)
+    order = {claim_id: index for index, claim_id in enumerate(wording)}
     entries = []
     for members in groups.values():
         fresh = [a for a in members if not _is_repeat(a, in_window)]
         if not fresh:
             repeats += len(members)
             continue
-        entries.append(_entry(members))
+        entries.append(_entry(members, order))
     entries.sort(key=_rank)
     shown = entries[:max_entries]
-    order = {claim_id: index for index, claim_id in enumerate(wording)}
     claims = _claim_updates(wanted, supported_before, order)
     return Digest(
         start=start,

@@ -126,6 +126,27 @@ def test_claims_section_shows_disputes_and_only_new_support() -> None:
     assert digest.entries[0].disputes == ("r1-2000-gpus",)
 
 
+def test_an_entry_names_first_the_claims_most_of_its_articles_take() -> None:
+    release = ClaimMatch("r1-release-jan20", "supports", 0.8, "DeepSeek released R1 on 20 January.")
+    on_par = ClaimMatch("r1-matches-openai", "supports", 0.8, "R1 is on par with o1.")
+    aside = ClaimMatch("musk-data-exhausted", "supports", 0.9, "Musk said the data ran out.")
+    doubt = ClaimMatch("r1-2000-gpus", "disputes", 0.7, "Analysts doubt the GPU count.")
+    articles = [
+        art(1, claims=(release, on_par), story=7, text="Title 1\n" + "A long first paragraph. " * 20),
+        art(2, claims=(release, aside, doubt), story=7),
+        art(3, claims=(release, on_par), story=7),
+    ]
+    wording = {
+        claim: ClaimWording(claim, en=claim, zh=claim)
+        for claim in ("r1-release-jan20", "musk-data-exhausted", "r1-matches-openai", "r1-2000-gpus")
+    }
+    digest = compose_digest(articles, start=START, end=END, wording=wording)
+    (entry,) = digest.entries
+    # three articles say it, then two, then one (however the ids sort, whatever one match's score)
+    assert entry.supports == ("r1-release-jan20", "r1-matches-openai", "musk-data-exhausted")
+    assert entry.disputes == ("r1-2000-gpus",)
+
+
 def test_max_entries_counts_the_rest() -> None:
     articles = [art(i, story=i) for i in range(1, 8)]
     digest = compose_digest(articles, start=START, end=END, max_entries=3)
