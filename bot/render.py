@@ -137,14 +137,15 @@ def _entry_block(digest: Digest, number: int, entry: StoryEntry, lang: str, zone
             spans.append(Span(" " + phrase(lang, "others_more", n=len(entry.others) - len(shown))))
         prefix = phrase(lang, "others", n=len(entry.others), names="")
         lines.append((Span(prefix), *spans))
-    if entry.disputes:
-        lines.append(
-            (Span("❗ " + phrase(lang, "entry_disputes", claims=_claim_names(digest, entry.disputes, lang))),)
-        )
-    if entry.supports:
-        lines.append(
-            (Span("✔️ " + phrase(lang, "entry_supports", claims=_claim_names(digest, entry.supports, lang))),)
-        )
+    # A claim some of the story's articles dispute and others support is named once, as contested.
+    contested = [claim for claim in entry.disputes if claim in entry.supports]
+    for mark, key, claims in (
+        ("❗", "entry_disputes", [claim for claim in entry.disputes if claim not in contested]),
+        ("⚖️", "entry_contested", contested),
+        ("✔️", "entry_supports", [claim for claim in entry.supports if claim not in contested]),
+    ):
+        if claims:
+            lines.append((Span(f"{mark} " + phrase(lang, key, claims=_claim_names(digest, claims, lang))),))
     return tuple(lines)
 
 

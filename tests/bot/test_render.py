@@ -128,3 +128,46 @@ def test_evidence_quoted_by_script_and_full_novelty_not_shown() -> None:
     )
     shown = parse_html(render_digest(fresh, "en", UTC)[0])[0]
     assert "O · 28 Jan 2025 07:00\n" in shown and "% new" not in shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "contested", "disputed", "supported"),
+    [
+        (
+            "en",
+            "⚖️ Disputed and supported here: R1 on 2,000 GPUs",
+            "❗ Disputes: Under $6m",
+            "✔️ Supports: On par",
+        ),
+        ("zh", "⚖️ 既有质疑也有支持：两千片GPU", "❗ 质疑：不到600万美元", "✔️ 支持：比肩 o1"),
+    ],
+)
+def test_a_claim_the_storys_articles_both_dispute_and_support_is_named_once(
+    lang: str, contested: str, disputed: str, supported: str
+) -> None:
+    def story_article(key: int, *claims: ClaimMatch) -> StoredArticle:
+        body = f"Title {key}\n" + f"Sentence {key} of a body that goes on. " * 6
+        return StoredArticle(
+            key=key, url=f"u{key}", outlet=f"O{key}", title=f"T{key}", text=body,
+            fetched=END - timedelta(hours=key), story=1, claims=claims,
+        )  # fmt: skip
+
+    articles = [
+        story_article(1, ClaimMatch("r1-2000-gpus", "supports", 0.8, "It used 2,048 H800s.")),
+        story_article(
+            2,
+            ClaimMatch("r1-2000-gpus", "disputes", 0.8, "It has 50,000 GPUs."),
+            ClaimMatch("under-6m-cost", "disputes", 0.8, "It cost far more."),
+            ClaimMatch("r1-matches-openai", "supports", 0.8, "It is on par with o1."),
+        ),
+    ]
+    wording = {
+        "r1-2000-gpus": ClaimWording("r1-2000-gpus", en="R1 on 2,000 GPUs", zh="两千片GPU"),
+        "under-6m-cost": ClaimWording("under-6m-cost", en="Under $6m", zh="不到600万美元"),
+        "r1-matches-openai": ClaimWording("r1-matches-openai", en="On par", zh="比肩 o1"),
+    }
+    digest = compose_digest(articles, start=END - timedelta(days=1), end=END, wording=wording)
+    (entry,) = parse_html(render_digest(digest, lang, UTC)[0])[0].split("\n\n")[1:2]
+    lines = entry.splitlines()
+    assert contested in lines and disputed in lines and supported in lines
+    assert sum("GPU" in line for line in lines) == 1
