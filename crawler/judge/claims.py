@@ -32,7 +32,15 @@ from crawler.judge.claim_structure import (
     turns_away,
 )
 from crawler.judge.numbers import Quantity, compare, extract_quantities
-from crawler.judge.stance import all_negated, debunk_framing, doubts, is_question, negated, rejects_previous
+from crawler.judge.stance import (
+    all_negated,
+    debunk_framing,
+    doubts,
+    finds_no_record,
+    is_question,
+    negated,
+    rejects_previous,
+)
 from crawler.judge.text import split_paragraphs, split_sentences
 from crawler.judge.types import ClaimMatch, Stance
 
@@ -541,7 +549,9 @@ def _doubt_windows(text: str, doubt: Callable[[str], bool]) -> list[str]:
             windows.append(f"{clause} {following}")
         if index and _PLURAL_ANAPHOR.search(clause):
             windows.append(" ".join(clauses[: index + 1]))
-        elif index and (_ANAPHOR.search(clause) or _PREDICATE_OPENING.match(clause)):
+        elif index and (
+            _ANAPHOR.search(clause) or _PREDICATE_OPENING.match(clause) or finds_no_record(clause)
+        ):
             windows.append(f"{clauses[index - 1]} {clause}")
     return windows
 

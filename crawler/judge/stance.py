@@ -124,6 +124,18 @@ def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
 
 
 DOUBT = _words_pattern([*DOUBT_ZH, *DOUBT_EN])
+# Saying no record of something can be found: how fact-checks reject a quote or a figure ("在公开场合中均
+# 找不到对应的原话", "we could find no record of the remark"). Its negation is its own: not asked again.
+_NO_RECORD = re.compile(
+    r"(?:找不到|查不到|没有找到|没找到|未能找到|并未找到|未找到|没有查到|未能查到)[^，。；,;]{0,12}?"
+    r"(?:记录|证据|原话|出处|来源|依据)"
+    r"|\b(?:found|find|finds|could find|can find)\s+no\s+(?:public\s+|such\s+|other\s+)?"
+    r"(?:record|evidence|trace|transcript)s?\b"
+    r"|\b(?:could not|couldn't|cannot|can't|did not|didn't|were unable to|was unable to|failed to)\s+"
+    r"(?:find|locate|verify|confirm)\s+(?:any\s+|the\s+|a\s+|such\s+|this\s+|that\s+)?"
+    r"(?:record|evidence|trace|quote|quotation|remark|statement|source|transcript)s?\b",
+    re.IGNORECASE,
+)
 DEBUNK = _words_pattern([*DEBUNK_ZH, *DEBUNK_EN])
 # "no doubt" and its kind affirm: they are not doubt even though a doubt word is in them.
 _AFFIRMING = re.compile(
@@ -159,13 +171,20 @@ def doubts(text: str) -> bool:
     """Whether the text voices doubt or correction: a word of doubt that is neither negated nor part of an
     affirmation such as "毫无疑问" or "no doubt"."""
     plain = _AFFIRMING.sub(" ", text)
-    return any(not negated(plain, m.start()) for m in DOUBT.finditer(plain))
+    return any(not negated(plain, m.start()) for m in DOUBT.finditer(plain)) or bool(_NO_RECORD.search(text))
 
 
 def doubt_spans(text: str) -> list[tuple[int, int]]:
     """Where the text voices doubt (see `doubts`)."""
     plain = _AFFIRMING.sub(lambda m: " " * len(m.group()), text)
-    return [m.span() for m in DOUBT.finditer(plain) if not negated(plain, m.start())]
+    spans = [m.span() for m in DOUBT.finditer(plain) if not negated(plain, m.start())]
+    return sorted(spans + [m.span() for m in _NO_RECORD.finditer(text)])
+
+
+def finds_no_record(text: str) -> bool:
+    """Whether the text says no record of something can be found ("均找不到对应的原话", "we found no
+    record of it"): it refers to what was just said."""
+    return _NO_RECORD.search(text) is not None
 
 
 def debunk_framing(text: str) -> bool:
