@@ -117,6 +117,9 @@ _AFTER = [
 
 # The noun after a count names what is counted (a classifier and a few modifiers may come between).
 _UNIT_NOUNS = [
+    # time on GPUs, not GPUs: "2.788mn GPU hours", "278.8万 H800 GPU 小时", "卡时" (before `gpu`: tried first)
+    ("gpu_hours", r"(?:(?:Nvidia\s+)?(?:H800|H100|A100|H20)\s+)?GPU[\s-]?hours?|"
+                  r"(?:H800|H100|A100)[\s-]?hours?|(?:(?:H800|H100|A100)\s*)?GPU\s*(?:小时|时)|卡时|卡小时"),
     ("gpu", r"GPUs?|H800s?|H100s?|A100s?|H20s?|H200s?|B200s?|graphics (?:processing )?(?:units|cards|chips)|"
             r"(?:AI |Nvidia |advanced |specialized )?chips?|显卡|芯片|算力卡|加速卡|GPU卡|卡"),
     ("parameter", r"parameters?|params|参数"),

@@ -546,7 +546,10 @@ def test_a_ban_that_forces_something_else_is_no_chip_sanction_forcing_innovation
 
 
 def test_a_quote_of_which_no_record_is_found_is_disputed(claims: ClaimSet) -> None:
-    circulated = "近期网上流传一段“扎克伯格称双方差距很小、美国需要政府帮助”的所谓语录，在公开场合中均找不到对应的原话。"
+    circulated = (
+        "近期网上流传一段“扎克伯格称双方差距很小、美国需要政府帮助”的所谓语录，"
+        "在公开场合中均找不到对应的原话。"
+    )
     assert claims.judge_sentence("zuckerberg-needs-help", circulated) == "disputes"
     said = "扎克伯格在电话会上称，双方差距很小，美国需要政府帮助。"
     assert claims.judge_sentence("zuckerberg-needs-help", said) == "supports"

@@ -228,3 +228,18 @@ def test_compound_chinese_magnitudes_and_english_number_words(text: str, value: 
 
 def test_a_number_word_without_a_magnitude_is_no_quantity() -> None:
     assert extract_quantities("one of the million users") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("the full training of V3 took 2.788mn GPU hours on Nvidia H800 chips", "gpu_hours"),
+        ("V3 训练共耗费 278.8 万 H800 GPU 小时", "gpu_hours"),
+        ("2788千卡时", "gpu_hours"),
+        ("trained on 2,048 H800 GPUs", "gpu"),
+        ("2048块H800", "gpu"),
+    ],
+)
+def test_gpu_hours_are_time_on_gpus_not_gpus(text: str, unit: str) -> None:
+    (found,) = extract_quantities(text)
+    assert found.kind == "count" and found.unit == unit
