@@ -27,7 +27,7 @@ DOUBT_ZH = (
     "质疑 怀疑 存疑 争议 有争议 存在争议 夸大 夸大其词 夸张 言过其实 误导 误读 误解 不实 谣言 辟谣 假消息 "
     "假新闻 虚假 不属实 未经证实 有待验证 有待证实 无法证实 站不住脚 不可信 靠不住 值得商榷 并非如此 "
     "事实并非 子虚乌有 纯属虚构 低估 高估 不靠谱 误传 以讹传讹 迷思 误区 事实核查 不准确 不正确 可疑 怀疑论 "
-    "过度简化 过于简化 过于简单化 以偏概全"
+    "过度简化 过于简化 过于简单化 以偏概全 反驳 驳斥 否认 推翻 证伪"
 ).split()
 DOUBT_EN = [
     *(
@@ -41,9 +41,13 @@ DOUBT_EN = [
         # 事实核查 fact-check, 不准确 inaccurate, 不正确 incorrect, 可疑 dubious, 怀疑论 scepticism)
         "misunderstand* misinterpret* misread overestimat* underestimat* untenable baseless groundless "
         "fabricated debatable controversial unconfirmed misinformation disinformation bogus "
-        # 过度简化 / 以偏概全 and their English
-        "oversimplif* simplistic"
+        # 过度简化 / 以偏概全, 反驳 / 驳斥 / 否认 / 推翻 / 证伪 and their English
+        "oversimplif* simplistic contradict* refut* rebut* undermin* undercut* deny denies denied disprove*"
     ).split(),
+    *(
+        "call into question|calls into question|called into question|calling into question"
+        "|complicates the idea|complicates the notion|complicates the narrative|complicate the idea"
+    ).split("|"),
     "fake news",
 ]
 # Framing of a whole article as a correction: in its title or lead these make the claims it names disputed.
