@@ -446,7 +446,7 @@ class ClaimSet:
         if corrected_denied and not asserted:
             # "OpenAI 选择不开放权重": the correction is negated, so the sentence agrees with the claim.
             return _Verdict("supports", SCORE_PATTERN - penalty)
-        if asserted and not agree and is_question(text):
+        if asserted and is_question(text):
             return _Verdict("mentions", SCORE_MENTION - penalty)
         if asserted and hedges(text):
             return _Verdict("mentions", SCORE_MENTION - penalty)  # "R1 reportedly cost $5.6m": passed on

@@ -71,7 +71,7 @@ _NEGATION_ZH = re.compile(
     r"(?:有|是|会|會|能|再|被|要|太|够|夠|曾|在|选择|選擇|打算|愿|願|想|肯|需要|必|可|准备|準備){0,2}\s*$"
 )
 _NEGATION_EN = re.compile(
-    r"(?:\b(?:not|no|never|without|hardly|neither|nor|cannot)|n't)"
+    r"(?:\b(?:not|no|never|without|hardly|neither|nor|cannot)|n't|\bno (?:plans?|intention|reason) to)"
     r"(?:\s+(?:be|been|being|is|are|was|were|a|an|the|very|really|truly|fully|quite|as|so|yet|entirely|"
     r"completely|exactly|actually|even|necessarily|any|to|have|has|had|do|does|did)){0,3}\s*$",
     re.IGNORECASE,

@@ -568,3 +568,27 @@ def test_a_quote_of_which_no_record_is_found_is_disputed(claims: ClaimSet) -> No
 )
 def test_a_hedged_report_mentions_a_claim(claims: ClaimSet, sentence: str, expected: str) -> None:
     assert claims.judge_sentence("r1-2000-gpus", sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "sentence", "expected"),
+    [
+        # a question asks, whatever figure it repeats
+        ("under-6m-cost", "Is it really true that DeepSeek trained R1 for under $6 million?", "mentions"),
+        # "no plans to" negates what follows
+        ("openai-price-cut-coming", "Altman said OpenAI has no plans to lower its prices.", "disputes"),
+        ("openai-price-cut-coming", "OpenAI plans to lower its prices, Altman said.", "supports"),
+        # the opposite of the claim's own reason: more demand for chips
+        ("nvidia-threatened", "Nvidia said DeepSeek's success would increase demand for chips.", "disputes"),
+        ("nvidia-threatened", "英伟达表示，DeepSeek的成功将带来更多对其芯片的需求。", "disputes"),
+        # a spending figure in Chinese (投入) is a cost
+        ("under-6m-cost", "SemiAnalysis估计，DeepSeek的硬件投入超过5亿美元。", "disputes"),
+        # "outperformed o1 on a test" is performance
+        ("r1-matches-openai", "DeepSeek R1 outperformed o1 on the AIME math test.", "supports"),
+        # a model kept closed
+        ("openai-closed-source", "OpenAI keeps the weights of its frontier models closed.", "supports"),
+        ("domestic-gpus-viable", "Huawei's Ascend chips can now run DeepSeek R1.", "supports"),
+    ],
+)
+def test_general_phrasings_of_the_claims(claims: ClaimSet, claim: str, sentence: str, expected: str) -> None:
+    assert claims.judge_sentence(claim, sentence) == expected
