@@ -163,8 +163,7 @@ def run(claims_file: Path, show_all: bool = False) -> int:
     general = general_words(_load_yaml(GENERAL) or {})
     results = audit(claims_file_words(data), seed_text, wording, general, articles, evidence)
     cues = {word: ["crawler.judge.stance"] for word in (*stance.DOUBT_ZH, *stance.DOUBT_EN,
-                                                         *stance.DEBUNK_ZH, *stance.DEBUNK_EN,
-                                                         *stance.HEDGE_ZH, *stance.HEDGE_EN)}  # fmt: skip
+                                                         *stance.DEBUNK_ZH, *stance.DEBUNK_EN)}  # fmt: skip
     results += audit(cues, seed_text, wording, general, articles, evidence)
     print_report(results, claims_file, show_all)
     return 1 if any(r.flagged for r in results) else 0

@@ -37,7 +37,6 @@ from crawler.judge.stance import (
     debunk_framing,
     doubts,
     finds_no_record,
-    hedges,
     is_question,
     negated,
     rejects_previous,
@@ -448,8 +447,6 @@ class ClaimSet:
             return _Verdict("supports", SCORE_PATTERN - penalty)
         if asserted and is_question(text):
             return _Verdict("mentions", SCORE_MENTION - penalty)
-        if asserted and hedges(text):
-            return _Verdict("mentions", SCORE_MENTION - penalty)  # "R1 reportedly cost $5.6m": passed on
         if asserted:
             return _Verdict("supports", (SCORE_NUMBER if agree else SCORE_PATTERN) - penalty)
         if touched:

@@ -202,22 +202,6 @@ def rejects_previous(sentence: str) -> bool:
     return _REJECTS_PREVIOUS.match(sentence) is not None
 
 
-# A claim passed on without vouching for it: "reportedly", "allegedly", "据称", "号称" (a hedged reference
-# mentions a claim; it neither supports nor disputes it). "Supposedly" and "purported" say more: doubt.
-HEDGE_ZH = "据称 据报道 据传 传闻 号称".split()
-HEDGE_EN = [
-    *"reportedly allegedly alleged rumoured rumored".split(),
-    *"is said to|are said to|was said to|were said to|claims to|claimed to|claiming to".split("|"),
-]
-HEDGE = _words_pattern([*HEDGE_ZH, *HEDGE_EN])
-
-
-def hedges(sentence: str) -> bool:
-    """Whether the sentence passes something on without vouching for it ("reportedly", "据称"), the hedge
-    not negated."""
-    return any(not negated(sentence, m.start()) for m in HEDGE.finditer(sentence))
-
-
 def is_question(sentence: str) -> bool:
     """Whether the sentence asks rather than states ("R1 能否媲美 o1？"): it ends with a question mark."""
     return _QUESTION.search(sentence) is not None

@@ -84,8 +84,7 @@ def test_the_seed_covers_every_reference_claim_and_is_a_matcher(claims: ClaimSet
             "disputes",
         ),
         ("r1-2000-gpus", "DeepSeek trained its model on a cluster of 2,048 Nvidia H800 chips.", "supports"),
-        ("r1-2000-gpus", "DeepSeek 只用了约两千块 H800 显卡。", "supports"),
-        ("r1-2000-gpus", "据称 DeepSeek 只用了约两千块 H800 显卡。", "mentions"),  # hedged: passed on
+        ("r1-2000-gpus", "据称 DeepSeek 只用了约两千块 H800 显卡。", "supports"),
         ("r1-2000-gpus", "One research firm estimates DeepSeek actually has 50,000 H100 GPUs.", "disputes"),
         ("r1-2000-gpus", "有分析机构估计，DeepSeek 手里其实有 5 万张 H100。", "disputes"),
         (
@@ -554,20 +553,6 @@ def test_a_quote_of_which_no_record_is_found_is_disputed(claims: ClaimSet) -> No
     assert claims.judge_sentence("zuckerberg-needs-help", circulated) == "disputes"
     said = "扎克伯格在电话会上称，双方差距很小，美国需要政府帮助。"
     assert claims.judge_sentence("zuckerberg-needs-help", said) == "supports"
-
-
-@pytest.mark.parametrize(
-    ("sentence", "expected"),
-    [
-        ("DeepSeek trained R1 on about 2,000 H800 GPUs.", "supports"),
-        ("DeepSeek reportedly trained R1 on about 2,000 H800 GPUs.", "mentions"),
-        ("据报道，DeepSeek 仅用约 2000 块 H800 训练了 R1。", "mentions"),
-        ("DeepSeek is said to have trained R1 on about 2,000 H800 GPUs.", "mentions"),
-        ("DeepSeek supposedly trained R1 on about 2,000 H800 GPUs.", "disputes"),  # more than a hedge: doubt
-    ],
-)
-def test_a_hedged_report_mentions_a_claim(claims: ClaimSet, sentence: str, expected: str) -> None:
-    assert claims.judge_sentence("r1-2000-gpus", sentence) == expected
 
 
 @pytest.mark.parametrize(
