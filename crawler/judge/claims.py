@@ -445,7 +445,7 @@ class ClaimSet:
         if corrected_denied and not asserted:
             # "OpenAI 选择不开放权重": the correction is negated, so the sentence agrees with the claim.
             return _Verdict("supports", SCORE_PATTERN - penalty)
-        if asserted and is_question(text):
+        if asserted and not agree and is_question(text):
             return _Verdict("mentions", SCORE_MENTION - penalty)
         if asserted:
             return _Verdict("supports", (SCORE_NUMBER if agree else SCORE_PATTERN) - penalty)
