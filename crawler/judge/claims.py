@@ -102,6 +102,9 @@ _SAME_DAY = re.compile(
 )
 
 
+_SAME_DAY_LOOKBACK = 50  # dated sentences searched back for the event a "当天" refers to
+
+
 def _same_day(sentence: str, previous: str, dated: list[tuple[str, Quantity]]) -> Quantity | None:
     """The date a sentence names only by reference ("座谈会当天", "that day"), placed at that reference: the
     date of the event named just before the reference where an earlier sentence dates it ("梁文峰1月20日参加了
@@ -115,7 +118,8 @@ def _same_day(sentence: str, previous: str, dated: list[tuple[str, Quantity]]) -
         for length in (3, 2):
             word = event.group()[-length:]
             if len(word) == length:
-                match = next((date for text, date in reversed(dated) if word in text), None)
+                recent = dated[-_SAME_DAY_LOOKBACK:]  # bounded: a hostile page may date every sentence
+                match = next((date for text, date in reversed(recent) if word in text), None)
                 if match is not None:
                     day = match
                     break
