@@ -44,6 +44,13 @@ def test_a_word_is_negated_only_by_a_negation_right_before_it(
         ("The filing calls into question the $6 million figure.", True),
         ("公司随后否认了这一说法。", True),
         ("The company did not deny the report.", False),
+        # finding no record of something (a quote, a figure) doubts it
+        ("在这次电话会和其他公开场合中均找不到对应的原话。", True),
+        ("我们没有找到这段话的出处。", True),
+        ("We found no record of the remark.", True),
+        ("Reporters could not verify the quote.", True),
+        ("The company found a new source of revenue.", False),
+        ("There is no public evidence that a frontier model has been trained on Ascend chips.", False),
         ("毫无疑问，R1 是一次突破。", False),
         ("There is no doubt that R1 is a breakthrough.", False),
         ("这个说法并没有夸大。", False),
@@ -87,19 +94,4 @@ def test_a_question_asks_rather_than_states() -> None:
     ],
 )
 def test_not_x_but_y_rejects_x_and_doubt_words_pair_across_languages(sentence: str, expected: bool) -> None:
-    assert doubts(sentence) is expected
-
-
-@pytest.mark.parametrize(
-    ("sentence", "expected"),
-    [
-        ("在这次电话会和其他公开场合中均找不到对应的原话。", True),
-        ("我们没有找到这段话的出处。", True),
-        ("We found no record of the remark.", True),
-        ("Reporters could not verify the quote.", True),
-        ("The company found a new source of revenue.", False),
-        ("There is no public evidence that a frontier model has been trained on Ascend chips.", False),
-    ],
-)
-def test_finding_no_record_of_something_is_doubt(sentence: str, expected: bool) -> None:
     assert doubts(sentence) is expected
