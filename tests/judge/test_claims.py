@@ -571,6 +571,21 @@ def test_a_quote_of_which_no_record_is_found_is_disputed(claims: ClaimSet) -> No
         # a model kept closed
         ("openai-closed-source", "OpenAI keeps the weights of its frontier models closed.", "supports"),
         ("domestic-gpus-viable", "Huawei's Ascend chips can now run DeepSeek R1.", "supports"),
+        ("r1-matches-openai", "DeepSeek-R1的推理能力已达到OpenAI o1的水平。", "supports"),
+        ("r1-matches-openai", "DeepSeek R1 rivals the best American models.", "supports"),
+        ("r1-open-low-cost", "DeepSeek公开了R1的模型权重，任何人都可以下载使用。", "supports"),
+        ("r1-2000-gpus", "据估计，DeepSeek实际拥有的GPU数量远超2000块。", "disputes"),
+        ("openai-closed-source", "OpenAI的GPT系列模型至今没有开源。", "supports"),
+        (
+            "openai-closed-source",
+            "OpenAI has not released the weights of its models since GPT-2.",
+            "supports",
+        ),
+        (
+            "sanctions-forced-innovation",
+            "Cut off from Nvidia's best chips, DeepSeek had to squeeze more out of less.",
+            "supports",
+        ),
     ],
 )
 def test_general_phrasings_of_the_claims(claims: ClaimSet, claim: str, sentence: str, expected: str) -> None:
