@@ -107,6 +107,35 @@ def test_the_seed_covers_every_reference_claim_and_is_a_matcher(claims: ClaimSet
             "星际之门其实是一家私人合资企业，并非政府项目，特朗普只是站台宣布。",
             "disputes",
         ),
+        # general phrasings, written from the claims' wording
+        # "no plans to" negates what follows
+        ("openai-price-cut-coming", "Altman said OpenAI has no plans to lower its prices.", "disputes"),
+        ("openai-price-cut-coming", "OpenAI plans to lower its prices, Altman said.", "supports"),
+        # the opposite of the claim's own reason: more demand for chips
+        ("nvidia-threatened", "Nvidia said DeepSeek's success would increase demand for chips.", "disputes"),
+        ("nvidia-threatened", "英伟达表示，DeepSeek的成功将带来更多对其芯片的需求。", "disputes"),
+        # a spending figure in Chinese (投入) is a cost
+        ("under-6m-cost", "SemiAnalysis估计，DeepSeek的硬件投入超过5亿美元。", "disputes"),
+        # "outperformed o1 on a test" is performance
+        ("r1-matches-openai", "DeepSeek R1 outperformed o1 on the AIME math test.", "supports"),
+        # a model kept closed
+        ("openai-closed-source", "OpenAI keeps the weights of its frontier models closed.", "supports"),
+        ("domestic-gpus-viable", "Huawei's Ascend chips can now run DeepSeek R1.", "supports"),
+        ("r1-matches-openai", "DeepSeek-R1的推理能力已达到OpenAI o1的水平。", "supports"),
+        ("r1-matches-openai", "DeepSeek R1 rivals the best American models.", "supports"),
+        ("r1-open-low-cost", "DeepSeek公开了R1的模型权重，任何人都可以下载使用。", "supports"),
+        ("r1-2000-gpus", "据估计，DeepSeek实际拥有的GPU数量远超2000块。", "disputes"),
+        ("openai-closed-source", "OpenAI的GPT系列模型至今没有开源。", "supports"),
+        (
+            "openai-closed-source",
+            "OpenAI has not released the weights of its models since GPT-2.",
+            "supports",
+        ),
+        (
+            "sanctions-forced-innovation",
+            "Cut off from Nvidia's best chips, DeepSeek had to squeeze more out of less.",
+            "supports",
+        ),
         # words
         (
             "r1-matches-openai",
@@ -553,40 +582,3 @@ def test_a_quote_of_which_no_record_is_found_is_disputed(claims: ClaimSet) -> No
     assert claims.judge_sentence("zuckerberg-needs-help", circulated) == "disputes"
     said = "扎克伯格在电话会上称，双方差距很小，美国需要政府帮助。"
     assert claims.judge_sentence("zuckerberg-needs-help", said) == "supports"
-
-
-@pytest.mark.parametrize(
-    ("claim", "sentence", "expected"),
-    [
-        # "no plans to" negates what follows
-        ("openai-price-cut-coming", "Altman said OpenAI has no plans to lower its prices.", "disputes"),
-        ("openai-price-cut-coming", "OpenAI plans to lower its prices, Altman said.", "supports"),
-        # the opposite of the claim's own reason: more demand for chips
-        ("nvidia-threatened", "Nvidia said DeepSeek's success would increase demand for chips.", "disputes"),
-        ("nvidia-threatened", "英伟达表示，DeepSeek的成功将带来更多对其芯片的需求。", "disputes"),
-        # a spending figure in Chinese (投入) is a cost
-        ("under-6m-cost", "SemiAnalysis估计，DeepSeek的硬件投入超过5亿美元。", "disputes"),
-        # "outperformed o1 on a test" is performance
-        ("r1-matches-openai", "DeepSeek R1 outperformed o1 on the AIME math test.", "supports"),
-        # a model kept closed
-        ("openai-closed-source", "OpenAI keeps the weights of its frontier models closed.", "supports"),
-        ("domestic-gpus-viable", "Huawei's Ascend chips can now run DeepSeek R1.", "supports"),
-        ("r1-matches-openai", "DeepSeek-R1的推理能力已达到OpenAI o1的水平。", "supports"),
-        ("r1-matches-openai", "DeepSeek R1 rivals the best American models.", "supports"),
-        ("r1-open-low-cost", "DeepSeek公开了R1的模型权重，任何人都可以下载使用。", "supports"),
-        ("r1-2000-gpus", "据估计，DeepSeek实际拥有的GPU数量远超2000块。", "disputes"),
-        ("openai-closed-source", "OpenAI的GPT系列模型至今没有开源。", "supports"),
-        (
-            "openai-closed-source",
-            "OpenAI has not released the weights of its models since GPT-2.",
-            "supports",
-        ),
-        (
-            "sanctions-forced-innovation",
-            "Cut off from Nvidia's best chips, DeepSeek had to squeeze more out of less.",
-            "supports",
-        ),
-    ],
-)
-def test_general_phrasings_of_the_claims(claims: ClaimSet, claim: str, sentence: str, expected: str) -> None:
-    assert claims.judge_sentence(claim, sentence) == expected
