@@ -83,6 +83,12 @@ _NOT_BUT = re.compile(
     r"|(?<![A-Za-z])not\s+(?!only\b|just\b|merely\b|simply\b)(?P<en>[^.;!?]{1,160}?),?\s+but\s+(?!also\b)",
     re.IGNORECASE,
 )
+# Finding no record of something, in Chinese ("没有找到任何公开记录", "均找不到对应的原话"): a whole sentence
+# that rejects the one before it (`_REJECTS_PREVIOUS`), or doubt within a sentence (`_NO_RECORD`).
+_NO_RECORD_ZH = (
+    r"(?:(?:没有|未能|并未|未|没)(?:找到|查到|发现)|找不到|查不到)[^，。；,;]{0,12}?"
+    r"(?:记录|证据|原话|出处|来源|依据|报道)"
+)
 # A sentence that does nothing but reject what the one before it said: how news writing, fact-checks
 # above all, answers a claim it has just quoted ("“X said Y.” That's not what happened.", "“……”。我们没有
 # 找到任何公开记录。"). Anchored at the sentence's start, after a linking word at most.
@@ -91,9 +97,7 @@ _REJECTS_PREVIOUS = re.compile(
     r"(?:这|此|这种说法|这一说法|该说法|此说|这些说法|上述说法)?(?:并|也|完全|根本)?"
     r"(?:不是事实|不属实|并非事实|与事实不符|没有根据|毫无根据|不成立|站不住脚)"
     r"|事实(?:并非|并不是|不是)如此|并非如此|并无此事|查无此言|查无实据|纯属(?:谣言|虚构|捏造)"
-    r"|(?:我们|记者|本报|笔者)?(?:没有|未能|并未|未)(?:找到|查到|发现)(?:任何)?(?:公开|可靠|相关|对应的?)?"
-    r"(?:记录|证据|原话|出处|来源|报道)"
-    r"|(?:我们|记者)?(?:找不到|查不到)(?:任何)?(?:公开|可靠|相关|对应的?)?(?:记录|证据|原话|出处|来源)"
+    rf"|(?:我们|记者|本报|笔者)?{_NO_RECORD_ZH}"
     r")"
     r"|^[\s“\"(]*(?:(?:But|In fact|Actually|However),?\s+)?(?:"
     r"(?:that|this|it|none of (?:this|that|it))(?:'s|’s| is| was|\s+has|\s+had)\s+(?:simply\s+|just\s+)?"
@@ -131,9 +135,7 @@ DOUBT = _words_pattern([*DOUBT_ZH, *DOUBT_EN])
 # Saying no record of something can be found: how fact-checks reject a quote or a figure ("在公开场合中均
 # 找不到对应的原话", "we could find no record of the remark"). Its negation is its own: not asked again.
 _NO_RECORD = re.compile(
-    r"(?:找不到|查不到|没有找到|没找到|未能找到|并未找到|未找到|没有查到|未能查到)[^，。；,;]{0,12}?"
-    r"(?:记录|证据|原话|出处|来源|依据)"
-    r"|\b(?:found|find|finds|could find|can find)\s+no\s+(?:public\s+|such\s+|other\s+)?"
+    _NO_RECORD_ZH + r"|\b(?:found|find|finds|could find|can find)\s+no\s+(?:public\s+|such\s+|other\s+)?"
     r"(?:record|evidence|trace|transcript)s?\b"
     r"|\b(?:could not|couldn't|cannot|can't|did not|didn't|were unable to|was unable to|failed to)\s+"
     r"(?:find|locate|verify|confirm)\s+(?:any\s+|the\s+|a\s+|such\s+|this\s+|that\s+)?"
@@ -175,7 +177,7 @@ def doubts(text: str) -> bool:
     """Whether the text voices doubt or correction: a word of doubt that is neither negated nor part of an
     affirmation such as "毫无疑问" or "no doubt"."""
     plain = _AFFIRMING.sub(" ", text)
-    return any(not negated(plain, m.start()) for m in DOUBT.finditer(plain)) or bool(_NO_RECORD.search(text))
+    return any(not negated(plain, m.start()) for m in DOUBT.finditer(plain)) or finds_no_record(text)
 
 
 def doubt_spans(text: str) -> list[tuple[int, int]]:
